@@ -1,0 +1,120 @@
+# Loyalty engine: developer and CI entry points. GNU make; see README.md.
+
+PYTHON      ?= python3.11
+VENV        ?= .venv
+SAM_VENV    ?= .venv-sam
+TOOLS_VENV  ?= .venv-tools
+LOCK        ?= requirements/dev.lock
+SAM_LOCK    ?= requirements/sam.lock
+LAYER_REQS  ?= layers/core/requirements.txt
+TEMPLATE    ?= template.yaml
+BUILD_DIR   ?= .aws-sam/build
+# Pinned so that a fresh clone gets the same installer and the same lock tool.
+PIP_VERSION ?= 26.3
+UV_VERSION  ?= 0.13.9
+# `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest release allowed by pyproject.toml.
+LOCK_FLAGS  ?=
+# The Lambda runtime (template.yaml: python3.13). `make build` needs this interpreter.
+LAMBDA_PYTHON ?= python3.13
+
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= eu-central-1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
+.DEFAULT_GOAL := help
+
+VENV_STAMP := $(VENV)/.installed
+SAM_STAMP  := $(SAM_VENV)/.installed
+
+# pyenv keeps extra interpreters outside PATH (its shim for python3.13 fails unless selected):
+# prepend the newest pyenv 3.13.x bin directory, if any, for the targets that need python3.13.
+PYENV_ROOT_DIR := $(shell pyenv root 2>/dev/null)
+PY313_BIN      := $(lastword $(sort $(wildcard $(PYENV_ROOT_DIR)/versions/3.13.*/bin)))
+LAMBDA_PATH    := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
+
+.PHONY: help venv sam-venv test lint fmt check build run bench lock clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+venv: $(VENV_STAMP) ## create .venv from the lock (idempotent)
+
+$(VENV_STAMP): $(LOCK) pyproject.toml
+	@echo "installing $(VENV) from $(LOCK)"
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip==$(PIP_VERSION)
+	$(VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(VENV)/bin/python -m pip check
+	touch $@
+
+sam-venv: $(SAM_STAMP) ## create .venv-sam (aws-sam-cli, cfn-lint) from its own lock
+
+$(SAM_STAMP): $(SAM_LOCK)
+	@echo "installing $(SAM_VENV) from $(SAM_LOCK)"
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip==$(PIP_VERSION)
+	$(SAM_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(SAM_LOCK)
+	touch $@
+
+test: $(VENV_STAMP) ## run the whole suite (no test collected = failure)
+	$(VENV)/bin/python -m pytest
+
+lint: $(VENV_STAMP) ## ruff check, ruff format --check, mypy (strict on the core)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/core
+
+fmt: $(VENV_STAMP) ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# `sam validate` runs the SAM translator (catches what cfn-lint lets through, e.g. a bad RetentionPolicy);
+# `--lint` runs cfn-lint through the SAM CLI. No AWS credentials are needed for either.
+check: $(SAM_STAMP) ## cfn-lint + sam validate (--lint) on template.yaml; layer pins match the lock
+	$(PYTHON) scripts/check_layer_pins.py $(LAYER_REQS) $(LOCK)
+	$(SAM_VENV)/bin/cfn-lint --regions $(AWS_DEFAULT_REGION) -- $(TEMPLATE)
+	$(SAM_VENV)/bin/sam validate --template-file $(TEMPLATE) --region $(AWS_DEFAULT_REGION)
+	$(SAM_VENV)/bin/sam validate --lint --template-file $(TEMPLATE) --region $(AWS_DEFAULT_REGION)
+
+build: $(SAM_STAMP) ## sam build into .aws-sam, then precompile the layer (hash-checked .pyc)
+	@export PATH="$(LAMBDA_PATH)"
+	case "$(LAMBDA_PYTHON)" in */*) PATH="$$(dirname "$(LAMBDA_PYTHON)"):$$PATH" ;; esac
+	if ! $(LAMBDA_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1; then
+		echo "error: make build needs $(LAMBDA_PYTHON) (the Lambda runtime) on PATH or under \$$(pyenv root)/versions/3.13.*;" >&2
+		echo "       install it (e.g. 'pyenv install 3.13') or pass LAMBDA_PYTHON=/path/to/python3.13" >&2
+		exit 1
+	fi
+	echo "Lambda runtime interpreter: $$(command -v $(LAMBDA_PYTHON)) ($$($(LAMBDA_PYTHON) -V))"
+	set -x
+	$(SAM_VENV)/bin/sam build --template-file $(TEMPLATE) --build-dir $(BUILD_DIR)
+	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode checked-hash $(BUILD_DIR)/CoreLayer/python
+
+run: ## start the whole system locally (arrives with the local stack)
+	@echo "make run: the local stack (moto server, API on http://127.0.0.1:3000) arrives with a later change."
+
+bench: $(VENV_STAMP) ## run scripts/bench if present
+	@if [ -x scripts/bench ]; then PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/bench
+	elif [ -e scripts/bench ]; then $(VENV)/bin/python scripts/bench
+	else echo "no scripts/bench yet"; fi
+
+# Regenerate the locks (network: PyPI). Commit the results.
+lock: ## re-resolve requirements/*.lock and layers/core/requirements.txt from pyproject.toml
+	@test -x $(TOOLS_VENV)/bin/uv || { $(PYTHON) -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(TOOLS_VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS) --quiet -o $(LOCK)
+	$(TOOLS_VENV)/bin/uv pip compile requirements/sam.in --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS) --quiet -o $(SAM_LOCK)
+	$(TOOLS_VENV)/bin/uv pip compile pyproject.toml --constraint $(LOCK) \
+		--python-version 3.13 --python-platform aarch64-manylinux_2_28 \
+		--custom-compile-command "make lock" --quiet -o $(LAYER_REQS)
+
+clean: ## remove build output and caches (keeps the venvs)
+	rm -rf .aws-sam build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -path ./$(SAM_VENV) -prune -o -path ./$(TOOLS_VENV) -prune \
+		-o -type d -name __pycache__ -exec rm -rf {} +

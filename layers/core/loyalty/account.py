@@ -1,0 +1,55 @@
+"""What the engine knows of one loyalty account (a company, not a person) when it decides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from loyalty.program import Program
+from loyalty.tiers import VolumeBucket
+from loyalty.types import Identifier, Instant, Points
+from loyalty.wallet import Wallet
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customer_id: Identifier
+    segment: Identifier | None = None
+    tier: str | None = None
+    buckets: tuple[VolumeBucket, ...] = ()
+    lifetime_spend: Decimal = Decimal(0)
+    """Sum of the eligible amounts of the account's orders that stand (cancelled ones are taken out)."""
+    wallet: Wallet = Wallet()
+    first_order_at: Instant | None = None
+    anniversaries_rewarded: Points = 0
+    """How many anniversaries of the first order have been rewarded (or passed without an order)."""
+    milestones_reached: frozenset[str] = frozenset()
+
+    @property
+    def balance(self) -> int:
+        return self.wallet.balance
+
+    @property
+    def has_ordered(self) -> bool:
+        return self.first_order_at is not None
+
+    def excluded_from(self, program: Program) -> bool:
+        return self.segment is not None and self.segment in program.excluded_segments
+
+
+def anniversaries_at(first_order_at: datetime, moment: datetime) -> int:
+    """How many anniversaries of the first order fall at or before ``moment`` (29 February: the 28th)."""
+    years = moment.year - first_order_at.year
+    if years > 0 and add_years(first_order_at, years) > moment:
+        years -= 1
+    return max(years, 0)
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)

@@ -1,0 +1,300 @@
+"""Committing a scored order: the new account state, its ledger entries, the codes used and issued.
+
+``commit_order`` is everything one order changes, computed before anything is written, so an
+adapter can write it in a single transaction. ``cancel_order`` is its exact reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from loyalty.account import Account
+from loyalty.codes import Code, DiscountCode, DiscountKind, ReferralCode
+from loyalty.decision import BreakdownLine, Decision, IssuedDiscount
+from loyalty.errors import CodeRejected
+from loyalty.ledger import LedgerEntry
+from loyalty.money import exact
+from loyalty.order import Order
+from loyalty.program import Program
+from loyalty.scoring import score
+from loyalty.tiers import add_volume, remove_volume
+from loyalty.types import Identifier, Instant, Points
+from loyalty.wallet import Lot
+
+CodeMinter = Callable[[DiscountKind], str]
+"""Makes a new, unguessable code. Injected: the core has no source of randomness of its own."""
+
+REFERRAL_RULE = "referral"
+REDEEM_RULE = "redeem"
+
+
+class OrderRecord(BaseModel):
+    """What a commit leaves behind: the answer to replay, and all a cancel needs to undo it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    order_id: Identifier
+    customer_id: Identifier
+    buyer_id: Identifier | None = None
+    placed_at: Instant
+    fingerprint: str
+    decision: Decision
+    status: Literal["committed", "cancelled"] = "committed"
+    items: Points
+    eligible_amount: Decimal
+    redeemed_from: dict[str, int]
+    lot_id: str | None
+    used_codes: tuple[str, ...]
+    issued_code: str | None
+    referral_code: str | None
+    referrer_id: str | None
+    milestones: tuple[str, ...]
+    anniversary: int | None
+    anniversaries_before: Points
+    points_reversed: Points | None = None
+    balance_after_cancel: int | None = None
+
+
+@dataclass(frozen=True)
+class ReferralConversion:
+    code: ReferralCode
+    referrer: Account
+    """The referrer after its reward (unchanged when the reward carries no points)."""
+    reward_code: DiscountCode | None
+    ledger: tuple[LedgerEntry, ...]
+
+
+@dataclass(frozen=True)
+class Commit:
+    record: OrderRecord
+    account: Account
+    ledger: tuple[LedgerEntry, ...]
+    used_codes: tuple[DiscountCode, ...]
+    issued_code: DiscountCode | None
+    referral: ReferralConversion | None
+
+    @property
+    def decision(self) -> Decision:
+        return self.record.decision
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    record: OrderRecord
+    account: Account
+    ledger: tuple[LedgerEntry, ...]
+    revoked_code: str | None
+
+
+def commit_order(
+    program: Program,
+    account: Account,
+    order: Order,
+    known_codes: Mapping[str, Code],
+    *,
+    mint: CodeMinter,
+    referrer: Account | None = None,
+) -> Commit:
+    """Score and apply one order. Raises ``CodeRejected`` for a code a preview would reject."""
+    scoring = score(program, account, order, known_codes)
+    decision = scoring.decision
+    if decision.rejected_codes:
+        first = decision.rejected_codes[0]
+        raise CodeRejected(first.code, first.reason)
+
+    wallet, redeemed_from = account.wallet.redeem(order.redeem_points)
+    lot = _lot(program, order.order_id, order.order_id, order.placed_at, decision.points)
+    if lot is not None:
+        wallet = wallet.earn(lot)
+    issued = None if scoring.excluded else _next_purchase_code(program, order, scoring.eligible_amount, mint)
+
+    first_order_at = min(account.first_order_at or order.placed_at, order.placed_at)
+    after = account.model_copy(
+        update={
+            "tier": decision.tier.after if decision.tier else account.tier,
+            "buckets": add_volume(account.buckets, order.placed_at.date(), order.items, scoring.eligible_amount),
+            "lifetime_spend": _plus(account.lifetime_spend, scoring.eligible_amount),
+            "wallet": wallet,
+            "first_order_at": first_order_at,
+            "anniversaries_rewarded": scoring.anniversary or account.anniversaries_rewarded,
+            "milestones_reached": account.milestones_reached | set(scoring.milestones),
+        }
+    )
+    referral = _convert_referral(program, order, scoring.codes.referral, referrer, mint)
+    decision = decision.model_copy(
+        update={
+            "balance": after.balance,
+            "issued_discount": IssuedDiscount(code=issued.code, percent=issued.percent, expires_at=issued.expires_at)
+            if issued
+            else None,
+        }
+    )
+    record = OrderRecord(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        buyer_id=order.buyer_id,
+        placed_at=order.placed_at,
+        fingerprint=order.fingerprint(),
+        decision=decision,
+        items=order.items,
+        eligible_amount=scoring.eligible_amount,
+        redeemed_from=redeemed_from,
+        lot_id=lot.lot_id if lot else None,
+        used_codes=tuple(code.code for code in scoring.codes.discounts),
+        issued_code=issued.code if issued else None,
+        referral_code=scoring.codes.referral.code if scoring.codes.referral else None,
+        referrer_id=scoring.codes.referral.customer_id if scoring.codes.referral else None,
+        milestones=scoring.milestones,
+        anniversary=scoring.anniversary,
+        anniversaries_before=account.anniversaries_rewarded,
+    )
+    used = tuple(
+        code.model_copy(update={"status": "used", "used_by_order": order.order_id}) for code in scoring.codes.discounts
+    )
+    return Commit(
+        record=record,
+        account=after,
+        ledger=_order_ledger(record),
+        used_codes=used,
+        issued_code=issued,
+        referral=referral,
+    )
+
+
+def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCode | None) -> Cancellation:
+    """Undo a committed order: reverse what it earned, give back what it redeemed, remove its volume.
+
+    The tier stays until the nightly review; consumed codes stay consumed; referral counts stay.
+    """
+    if record.status != "committed":
+        raise ValueError(f"order {record.order_id} is {record.status}")
+    earned = record.decision.points
+    wallet = account.wallet.give_back(record.redeemed_from)
+    if record.lot_id is not None:
+        wallet = wallet.take_back(record.lot_id, earned)
+    anniversaries = (
+        record.anniversaries_before
+        if record.anniversary is not None and account.anniversaries_rewarded == record.anniversary
+        else account.anniversaries_rewarded
+    )
+    with exact():
+        lifetime = account.lifetime_spend - record.eligible_amount
+    after = account.model_copy(
+        update={
+            "wallet": wallet,
+            "buckets": remove_volume(account.buckets, record.placed_at.date(), record.items, record.eligible_amount),
+            "lifetime_spend": lifetime,
+            "milestones_reached": account.milestones_reached - set(record.milestones),
+            "anniversaries_rewarded": anniversaries,
+        }
+    )
+    revoked = issued_code.code if issued_code is not None and issued_code.status == "active" else None
+    cancelled = record.model_copy(
+        update={"status": "cancelled", "points_reversed": earned, "balance_after_cancel": after.balance}
+    )
+    return Cancellation(record=cancelled, account=after, ledger=_cancel_ledger(record), revoked_code=revoked)
+
+
+def _plus(first: Decimal, second: Decimal) -> Decimal:
+    with exact():
+        return first + second
+
+
+def _lot(program: Program, lot_id: str, order_id: str, placed_at: datetime, points: int) -> Lot | None:
+    if points <= 0:
+        return None
+    days = program.points_expire_after_days
+    expires_at = placed_at + timedelta(days=days) if days is not None else None
+    return Lot(
+        lot_id=lot_id, order_id=order_id, earned_at=placed_at, expires_at=expires_at, points=points, remaining=points
+    )
+
+
+def _next_purchase_code(program: Program, order: Order, eligible: Decimal, mint: CodeMinter) -> DiscountCode | None:
+    offer = program.next_purchase_discount
+    if offer is None or eligible < offer.min_amount:
+        return None
+    return DiscountCode(
+        code=mint("next_purchase"),
+        kind="next_purchase",
+        customer_id=order.customer_id,
+        percent=offer.percent,
+        issued_at=order.placed_at,
+        expires_at=order.placed_at + timedelta(days=offer.valid_days),
+        issued_by_order=order.order_id,
+    )
+
+
+def _convert_referral(
+    program: Program, order: Order, code: ReferralCode | None, referrer: Account | None, mint: CodeMinter
+) -> ReferralConversion | None:
+    if code is None or program.referral is None:
+        return None
+    reward = program.referral.referrer_reward
+    counted = code.model_copy(update={"referrals": code.referrals + 1})
+    rewarded = not code.referrer_excluded
+    reward_code = None
+    if rewarded and reward.discount_percent > 0:
+        reward_code = DiscountCode(
+            code=mint("referral_reward"),
+            kind="referral_reward",
+            customer_id=code.customer_id,
+            percent=reward.discount_percent,
+            issued_at=order.placed_at,
+            expires_at=order.placed_at + timedelta(days=reward.valid_days),
+            issued_by_order=order.order_id,
+        )
+    if referrer is None or referrer.customer_id != code.customer_id:
+        raise ValueError(f"the referrer {code.customer_id} must be given to convert its referral")
+    referrer_after = referrer
+    ledger: tuple[LedgerEntry, ...] = ()
+    lot = _lot(program, f"{order.order_id}#{REFERRAL_RULE}", order.order_id, order.placed_at, reward.points)
+    if rewarded and lot is not None:
+        referrer_after = referrer_after.model_copy(update={"wallet": referrer_after.wallet.earn(lot)})
+        ledger = (
+            LedgerEntry(
+                customer_id=code.customer_id,
+                at=order.placed_at,
+                kind="earn",
+                points=lot.points,
+                rule=REFERRAL_RULE,
+                order_id=order.order_id,
+                lot_id=lot.lot_id,
+            ),
+        )
+    return ReferralConversion(code=counted, referrer=referrer_after, reward_code=reward_code, ledger=ledger)
+
+
+def _entry(record: OrderRecord, kind: Literal["earn", "redeem", "reverse"], line: BreakdownLine) -> LedgerEntry:
+    return LedgerEntry(
+        customer_id=record.customer_id,
+        at=record.placed_at,
+        kind=kind,
+        points=line.points,
+        rule=line.rule,
+        order_id=record.order_id,
+        buyer_id=record.buyer_id,
+        lot_id=record.lot_id if kind != "redeem" else None,
+    )
+
+
+def _order_ledger(record: OrderRecord) -> tuple[LedgerEntry, ...]:
+    redeemed = record.decision.points_redeemed
+    spent = (_entry(record, "redeem", BreakdownLine(rule=REDEEM_RULE, points=-redeemed)),) if redeemed else ()
+    return (*spent, *(_entry(record, "earn", line) for line in record.decision.breakdown))
+
+
+def _cancel_ledger(record: OrderRecord) -> tuple[LedgerEntry, ...]:
+    reversed_lines = tuple(
+        _entry(record, "reverse", BreakdownLine(rule=line.rule, points=-line.points))
+        for line in record.decision.breakdown
+    )
+    redeemed = record.decision.points_redeemed
+    returned = (_entry(record, "reverse", BreakdownLine(rule=REDEEM_RULE, points=redeemed)),) if redeemed else ()
+    return (*reversed_lines, *returned)

@@ -1,0 +1,69 @@
+"""Exact decimal arithmetic for amounts, and the two roundings the program allows.
+
+Amounts are ``Decimal`` end to end. Sums and products of the bounded inputs are exact
+under ``EXACT``; an operation that would round raises ``decimal.Inexact`` instead of
+silently losing a cent. Only amounts shown to people are rounded (half-even, 2 places),
+and points are floored where a formula says so.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation, localcontext
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from contextlib import AbstractContextManager
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+# DynamoDB keeps 38 significant digits; bounded inputs keep every exact result inside that.
+EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=[Inexact, InvalidOperation])
+_ROUNDING = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation])
+
+
+def exact() -> AbstractContextManager[Context]:
+    """A decimal context in which any rounding is an error, not a silent loss."""
+    return localcontext(EXACT)
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Half-even to two places: the only rounding applied to amounts."""
+    return amount.quantize(CENT, context=_ROUNDING)
+
+
+def floor_points(value: Decimal | Fraction) -> int:
+    """Points are whole; a formula that yields a fraction is floored once, at its end."""
+    return math.floor(value)
+
+
+def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    with exact():
+        return amount * percent / HUNDRED
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as people write it: ``Decimal('5.0')`` -> ``'5'``, never ``'5E+1'``."""
+    return format(value.normalize(), "f")
+
+
+def round_parts(parts: Iterable[Decimal]) -> list[Decimal]:
+    """Round exact parts to cents so that the rounded parts add up to the rounded sum.
+
+    Each part is the difference of consecutive rounded running sums, so no cent is lost
+    or invented and every part is within a cent of its own exact value.
+    """
+    rounded: list[Decimal] = []
+    running = ZERO
+    shown = ZERO
+    with exact():
+        for part in parts:
+            running += part
+            cumulative = round_money(running)
+            rounded.append(cumulative - shown)
+            shown = cumulative
+    return rounded

@@ -1,0 +1,91 @@
+"""An order as a storefront sends it: to preview, to commit, and to replay."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from loyalty.errors import FieldError, InvalidInput
+from loyalty.money import exact, plain
+from loyalty.types import Amount, Identifier, Instant, Points, invalid
+
+MAX_LINES = 1000
+MAX_CODES = 20
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sku: Identifier
+    quantity: Annotated[int, Field(strict=True, ge=1, le=1_000_000_000)]
+    unit_price: Amount
+    category: Identifier | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        with exact():
+            return self.quantity * self.unit_price
+
+
+class Order(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    order_id: Identifier
+    customer_id: Identifier
+    placed_at: Instant
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    lines: Annotated[list[OrderLine], Field(min_length=1, max_length=MAX_LINES)]
+    codes: Annotated[list[Identifier], Field(max_length=MAX_CODES)] = []
+    redeem_points: Points = 0
+    buyer_id: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _codes_are_distinct(self) -> Self:
+        for index, code in enumerate(self.codes):
+            if code in self.codes[:index]:
+                raise invalid(("codes", index), "a code may appear only once in an order")
+        return self
+
+    @classmethod
+    def parse(cls, payload: object) -> Order:
+        try:
+            return cls.model_validate(payload)
+        except ValidationError as error:
+            raise InvalidInput.from_validation_error(error) from error
+
+    @property
+    def subtotal(self) -> Decimal:
+        with exact():
+            return sum((line.amount for line in self.lines), Decimal(0))
+
+    @property
+    def items(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    def category_amount(self, category: str) -> Decimal:
+        with exact():
+            return sum((line.amount for line in self.lines if line.category == category), Decimal(0))
+
+    def fingerprint(self) -> str:
+        """A digest of the order's meaning: the same order sent twice, however formatted, has one fingerprint.
+
+        Decimals are normalised (``"0.450"`` and ``0.45`` are one price) and times are taken in UTC.
+        """
+        canonical = self.model_dump(mode="json", exclude_none=True)
+        canonical["lines"] = [
+            {**line, "unit_price": plain(source.unit_price)}
+            for line, source in zip(canonical["lines"], self.lines, strict=True)
+        ]
+        encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+    def check_currency(self, currency: str) -> None:
+        if self.currency != currency:
+            raise InvalidInput(
+                "the order's currency is not the program's",
+                [FieldError(field="currency", message=f"must be {currency}, the program's currency", type="currency")],
+            )

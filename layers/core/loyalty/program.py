@@ -1,0 +1,209 @@
+"""The program document: what a program manager defines, validated before it can score anything.
+
+Every model forbids unknown keys, so a typo in a document is a 422 that names the field,
+never a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from loyalty.errors import InvalidInput
+from loyalty.types import Amount, Identifier, Instant, Multiplier, Percent, Points, invalid
+
+RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust"})
+"""Names the engine itself writes into ``breakdown[].rule`` and the ledger."""
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TierLevel(Document):
+    name: Identifier
+    threshold: Amount
+    discount_percent: Percent = Decimal(0)
+    points_multiplier: Multiplier = Decimal(1)
+    free_shipping: bool = False
+    bonus_points_per_order: Points = 0
+
+
+class Tiers(Document):
+    basis: Literal["quantity", "spend"]
+    window_days: Annotated[int, Field(strict=True, ge=1, le=3660)]
+    levels: Annotated[list[TierLevel], Field(min_length=1, max_length=50)]
+
+    @model_validator(mode="after")
+    def _levels_ascend_from_zero(self) -> Self:
+        if self.levels[0].threshold != 0:
+            raise invalid(("levels", 0, "threshold"), "the first level must start at 0")
+        for index, (lower, upper) in enumerate(zip(self.levels, self.levels[1:], strict=False), start=1):
+            if upper.threshold <= lower.threshold:
+                raise invalid(("levels", index, "threshold"), "thresholds must be strictly ascending")
+        names = [level.name for level in self.levels]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise invalid(("levels", index, "name"), "tier names must be unique")
+        return self
+
+    def level(self, name: str | None) -> TierLevel | None:
+        return next((level for level in self.levels if level.name == name), None)
+
+    def rank(self, level: TierLevel) -> int:
+        return self.levels.index(level)
+
+
+class Rule(Document):
+    id: Annotated[Identifier, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+
+    @model_validator(mode="after")
+    def _id_is_not_reserved(self) -> Self:
+        if self.id in RESERVED_RULE_IDS:
+            raise invalid(("id",), "this id is reserved for the engine's own ledger lines")
+        return self
+
+
+class CartAmountBonus(Rule):
+    kind: Literal["cart_amount_bonus"]
+    min_amount: Amount
+    points: Points
+
+
+class CartQuantityBonus(Rule):
+    kind: Literal["cart_quantity_bonus"]
+    min_items: Annotated[int, Field(strict=True, ge=1)]
+    points: Points
+
+
+class MultiplierEvent(Rule):
+    kind: Literal["multiplier_event"]
+    multiplier: Multiplier
+    starts_at: Instant
+    ends_at: Instant
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise invalid(("ends_at",), "must be later than starts_at")
+        return self
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.starts_at <= moment < self.ends_at
+
+
+class CategoryMultiplier(Rule):
+    kind: Literal["category_multiplier"]
+    category: Identifier
+    multiplier: Multiplier
+
+
+class MilestoneBonus(Rule):
+    kind: Literal["milestone_bonus"]
+    lifetime_spend: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
+    points: Points
+
+
+class AnniversaryBonus(Rule):
+    kind: Literal["anniversary_bonus"]
+    points: Points
+
+
+class FreeProduct(Rule):
+    kind: Literal["free_product"]
+    min_amount: Amount
+    sku: Identifier
+
+
+ProgramRule = Annotated[
+    CartAmountBonus
+    | CartQuantityBonus
+    | MultiplierEvent
+    | CategoryMultiplier
+    | MilestoneBonus
+    | AnniversaryBonus
+    | FreeProduct,
+    Field(discriminator="kind"),
+]
+
+
+R = TypeVar("R", bound=Rule)
+
+
+class NextPurchaseDiscount(Document):
+    percent: Annotated[Decimal, Field(gt=0, le=100)]
+    valid_days: Annotated[int, Field(strict=True, ge=1, le=3660)]
+    min_amount: Amount = Decimal(0)
+
+
+class ReferrerReward(Document):
+    discount_percent: Percent = Decimal(0)
+    valid_days: Annotated[int, Field(strict=True, ge=1, le=3660)] = 30
+    points: Points = 0
+
+
+class Referral(Document):
+    referee_discount_percent: Percent = Decimal(0)
+    referrer_reward: ReferrerReward = ReferrerReward()
+    max_referrals: Annotated[int, Field(strict=True, ge=1)] | None = None
+
+
+class Emails(Document):
+    model_config = ConfigDict(populate_by_name=True)
+
+    sender: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] = Field(
+        alias="from"
+    )
+    digest: bool = True
+
+
+class Program(Document):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    points_per_unit: Amount = Decimal(1)
+    point_value: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)] = Decimal("0.01")
+    points_expire_after_days: Annotated[int, Field(strict=True, ge=1, le=36600)] | None = None
+    max_discount_percent: Percent = Decimal(100)
+    excluded_segments: Annotated[list[Identifier], Field(max_length=100)] = []
+    tiers: Tiers | None = None
+    rules: Annotated[list[ProgramRule], Field(max_length=200)] = []
+    next_purchase_discount: NextPurchaseDiscount | None = None
+    referral: Referral | None = None
+    emails: Emails | None = None
+
+    @model_validator(mode="after")
+    def _rule_ids_are_unique(self) -> Self:
+        seen: set[str] = set()
+        for index, rule in enumerate(self.rules):
+            if rule.id in seen:
+                raise invalid(("rules", index, "id"), "rule ids must be unique")
+            seen.add(rule.id)
+        return self
+
+    def rules_of(self, kind: type[R]) -> list[R]:
+        return [rule for rule in self.rules if isinstance(rule, kind)]
+
+    @classmethod
+    def parse(cls, document: object) -> Program:
+        """Validate a program document, raising ``InvalidInput`` with one detail per wrong field."""
+        try:
+            return cls.model_validate(document)
+        except ValidationError as error:
+            raise InvalidInput.from_validation_error(error, union_tags=RULE_KINDS) from error
+
+
+RULE_KINDS = frozenset(
+    {
+        "cart_amount_bonus",
+        "cart_quantity_bonus",
+        "multiplier_event",
+        "category_multiplier",
+        "milestone_bonus",
+        "anniversary_bonus",
+        "free_product",
+    }
+)
+"""The ``kind`` tags of ``ProgramRule``; a unit test keeps the two in step."""

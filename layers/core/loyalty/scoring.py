@@ -1,0 +1,248 @@
+"""Scoring: program + account + order + the codes it carries -> the decision. Pure and exact.
+
+This module is SPEC section 3 ("Scoring semantics") in code; the functions below follow its
+lines in order. It writes nothing: a preview is ``score`` alone, a commit is ``score`` then
+``commit.settle``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from loyalty.account import Account, anniversaries_at
+from loyalty.codes import Code, CodeCheck, check_codes
+from loyalty.decision import BreakdownLine, Decision, DiscountLine, Effect, TierChange
+from loyalty.errors import InsufficientPoints, RedemptionExceedsAmount
+from loyalty.money import HUNDRED, ZERO, exact, floor_points, round_money, round_parts
+from loyalty.order import Order
+from loyalty.program import (
+    AnniversaryBonus,
+    CartAmountBonus,
+    CartQuantityBonus,
+    CategoryMultiplier,
+    FreeProduct,
+    MilestoneBonus,
+    MultiplierEvent,
+    Program,
+    ProgramRule,
+    TierLevel,
+)
+from loyalty.tiers import held_level, higher, level_for, window_volume
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """A decision and the exact figures a commit needs to apply it."""
+
+    decision: Decision
+    codes: CodeCheck
+    eligible_amount: Decimal
+    """Exact, unrounded: it feeds lifetime spend and spend-based tier volume."""
+    excluded: bool
+    milestones: tuple[str, ...]
+    anniversary: int | None
+    """The anniversary this order rewards, if any."""
+
+
+def score(program: Program, account: Account, order: Order, known_codes: Mapping[str, Code]) -> Scoring:
+    order.check_currency(program.currency)
+    codes = check_codes(
+        program,
+        customer_id=order.customer_id,
+        has_ordered=account.has_ordered,
+        placed_at=order.placed_at,
+        codes=order.codes,
+        known=known_codes,
+    )
+    held = held_level(program.tiers, account.tier, account.buckets, order.placed_at) if program.tiers else None
+    subtotal = order.subtotal
+    discounts = _discounts(program, held, codes, subtotal)
+    with exact():
+        discount_total = sum((line.amount for line in discounts), ZERO)
+        redeemed_value = _redeemed_value(program, account, order, subtotal - discount_total)
+        eligible = subtotal - discount_total - redeemed_value
+
+    excluded = account.excluded_from(program)
+    milestones = () if excluded else _milestones_reached(program, account, eligible)
+    anniversary = None if excluded else _anniversary_due(account, order)
+    breakdown = () if excluded else _breakdown(program, account, order, held, eligible, milestones, anniversary)
+
+    decision = Decision(
+        order_id=order.order_id,
+        customer_id=order.customer_id,
+        subtotal=round_money(subtotal),
+        discounts=discounts,
+        discount_total=discount_total,
+        points_redeemed=order.redeem_points,
+        eligible_amount=round_money(eligible),
+        points=sum(line.points for line in breakdown),
+        breakdown=breakdown,
+        effects=_effects(program, held, subtotal),
+        rejected_codes=codes.rejected,
+        tier=_tier_change(program, account, order, held, eligible),
+    )
+    return Scoring(
+        decision=decision,
+        codes=codes,
+        eligible_amount=eligible,
+        excluded=excluded,
+        milestones=milestones,
+        anniversary=anniversary,
+    )
+
+
+def _discounts(
+    program: Program, held: TierLevel | None, codes: CodeCheck, subtotal: Decimal
+) -> tuple[DiscountLine, ...]:
+    """One line per source (tier, codes in the order given, referral); the cap trims the last ones."""
+    sources: list[tuple[str, Decimal, str | None]] = []
+    if held is not None and held.discount_percent > 0:
+        sources.append(("tier", held.discount_percent, None))
+    sources.extend(("code", code.percent, code.code) for code in codes.discounts)
+    if codes.referral is not None and program.referral is not None:
+        sources.append(("referral", program.referral.referee_discount_percent, codes.referral.code))
+
+    room = program.max_discount_percent
+    percents = []
+    with exact():
+        for _, percent, _ in sources:
+            granted = min(percent, room)
+            percents.append(granted)
+            room -= granted
+        amounts = _within(round_parts(subtotal * percent / HUNDRED for percent in percents), subtotal)
+    return tuple(
+        DiscountLine(source=source, percent=percent, amount=amount, code=code)  # type: ignore[arg-type]
+        for (source, _, code), percent, amount in zip(sources, percents, amounts, strict=True)
+    )
+
+
+def _within(amounts: list[Decimal], subtotal: Decimal) -> list[Decimal]:
+    """Cut the last amounts so the discounts never exceed the subtotal.
+
+    Rounding to cents can otherwise overshoot a subtotal with fractions of a cent: 100% of 0.006
+    rounds to 0.01. The rounded total is the rule; the subtotal is the bound it cannot pass.
+    """
+    excess = sum(amounts, ZERO) - subtotal
+    capped = list(amounts)
+    with exact():
+        for index in reversed(range(len(capped))):
+            if excess <= 0:
+                break
+            cut = min(capped[index], excess)
+            capped[index] -= cut
+            excess -= cut
+    return capped
+
+
+def _redeemed_value(program: Program, account: Account, order: Order, payable: Decimal) -> Decimal:
+    if order.redeem_points and order.redeem_points > account.balance:
+        raise InsufficientPoints(order.redeem_points, account.balance)
+    with exact():
+        value = order.redeem_points * program.point_value
+    if value > payable:
+        raise RedemptionExceedsAmount(
+            f"{order.redeem_points} points are worth {round_money(value)}, "
+            f"more than the {round_money(payable)} left to pay after discounts"
+        )
+    return value
+
+
+def _breakdown(
+    program: Program,
+    account: Account,
+    order: Order,
+    held: TierLevel | None,
+    eligible: Decimal,
+    milestones: tuple[str, ...],
+    anniversary: int | None,
+) -> tuple[BreakdownLine, ...]:
+    with exact():
+        base = floor_points(eligible * program.points_per_unit)
+    lines = [("base", base)]
+    lines.extend(
+        (rule.id, _category_points(program, order, rule, eligible)) for rule in program.rules_of(CategoryMultiplier)
+    )
+    multiplied = sum(points for _, points in lines)
+    if held is not None:
+        with exact():
+            lines.append(("tier", floor_points(multiplied * (held.points_multiplier - 1))))
+    event = _strongest_event(program, order)
+    if event is not None:
+        with exact():
+            lines.append((event.id, floor_points(multiplied * (event.multiplier - 1))))
+    lines.extend((rule.id, _bonus_points(rule, order, milestones, anniversary)) for rule in program.rules)
+    if held is not None:
+        lines.append(("tier_bonus", held.bonus_points_per_order))
+    return tuple(BreakdownLine(rule=rule, points=points) for rule, points in lines if points > 0)
+
+
+def _bonus_points(rule: ProgramRule, order: Order, milestones: tuple[str, ...], anniversary: int | None) -> int:
+    """What a fixed-points rule awards this order (0 when it does not apply or is not such a rule)."""
+    match rule:
+        case CartAmountBonus() if order.subtotal >= rule.min_amount:
+            return rule.points
+        case CartQuantityBonus() if order.items >= rule.min_items:
+            return rule.points
+        case MilestoneBonus() if rule.id in milestones:
+            return rule.points
+        case AnniversaryBonus() if anniversary is not None:
+            return rule.points
+    return 0
+
+
+def _category_points(program: Program, order: Order, rule: CategoryMultiplier, eligible: Decimal) -> int:
+    """The category's share of the eligible amount, times the extra multiplier: exact, floored once."""
+    subtotal = order.subtotal
+    if subtotal == 0:
+        return 0
+    share = Fraction(order.category_amount(rule.category)) * Fraction(eligible) / Fraction(subtotal)
+    return floor_points(share * Fraction(program.points_per_unit) * (Fraction(rule.multiplier) - 1))
+
+
+def _strongest_event(program: Program, order: Order) -> MultiplierEvent | None:
+    active = [rule for rule in program.rules_of(MultiplierEvent) if rule.active_at(order.placed_at)]
+    return max(active, key=lambda rule: rule.multiplier, default=None)
+
+
+def _milestones_reached(program: Program, account: Account, eligible: Decimal) -> tuple[str, ...]:
+    before = account.lifetime_spend
+    with exact():
+        after = before + eligible
+    return tuple(
+        rule.id
+        for rule in program.rules_of(MilestoneBonus)
+        if rule.id not in account.milestones_reached and before < rule.lifetime_spend <= after
+    )
+
+
+def _anniversary_due(account: Account, order: Order) -> int | None:
+    if account.first_order_at is None:
+        return None
+    reached = anniversaries_at(account.first_order_at, order.placed_at)
+    return reached if reached > account.anniversaries_rewarded else None
+
+
+def _effects(program: Program, held: TierLevel | None, subtotal: Decimal) -> tuple[Effect, ...]:
+    effects = [Effect(kind="free_shipping")] if held is not None and held.free_shipping else []
+    effects.extend(
+        Effect(kind="free_product", rule=rule.id, sku=rule.sku)
+        for rule in program.rules_of(FreeProduct)
+        if subtotal >= rule.min_amount
+    )
+    return tuple(effects)
+
+
+def _tier_change(
+    program: Program, account: Account, order: Order, held: TierLevel | None, eligible: Decimal
+) -> TierChange | None:
+    tiers = program.tiers
+    if tiers is None or held is None:
+        return None
+    added = Decimal(order.items) if tiers.basis == "quantity" else eligible
+    with exact():
+        volume = window_volume(tiers, account.buckets, order.placed_at) + added
+    after = higher(tiers, held, level_for(tiers, volume))
+    return TierChange(before=held.name, after=after.name)

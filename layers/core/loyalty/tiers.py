@@ -1,0 +1,160 @@
+"""Tier volume over a rolling window of daily buckets, and the tier it earns.
+
+A bucket of day ``d`` counts at moment ``T`` when ``d <= T's UTC day < d + window_days``:
+an order leaves the window at the start of the UTC day ``window_days`` after it was placed.
+Buckets keep both items and spend, so a program that switches its basis needs no backfill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from loyalty.money import exact
+from loyalty.program import TierLevel, Tiers
+from loyalty.types import Points
+
+
+class VolumeBucket(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: date
+    items: Points
+    spend: Decimal
+
+    def volume(self, basis: str) -> Decimal:
+        return Decimal(self.items) if basis == "quantity" else self.spend
+
+
+class TierProgress(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    basis: str
+    volume: Decimal
+    next_tier: str | None
+    remaining: Decimal | None
+
+
+class TierReview(BaseModel):
+    """The nightly evaluation of one account at one moment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    before: str
+    after: str
+    volume: Decimal
+    next_review_on: date | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def in_window(bucket: VolumeBucket, moment: datetime, window_days: int) -> bool:
+    today = moment.astimezone(UTC).date()
+    return bucket.day <= today < bucket.day + timedelta(days=window_days)
+
+
+def window_volume(tiers: Tiers, buckets: Iterable[VolumeBucket], moment: datetime) -> Decimal:
+    with exact():
+        return sum(
+            (bucket.volume(tiers.basis) for bucket in buckets if in_window(bucket, moment, tiers.window_days)),
+            Decimal(0),
+        )
+
+
+def level_for(tiers: Tiers, volume: Decimal) -> TierLevel:
+    """The highest level whose threshold the volume reaches."""
+    return [level for level in tiers.levels if level.threshold <= volume][-1]
+
+
+def held_level(tiers: Tiers, tier: str | None, buckets: Iterable[VolumeBucket], moment: datetime) -> TierLevel:
+    """The level an account holds: its recorded tier, or, when the program no longer has it, what its volume earns."""
+    return tiers.level(tier) or level_for(tiers, window_volume(tiers, buckets, moment))
+
+
+def higher(tiers: Tiers, first: TierLevel, second: TierLevel) -> TierLevel:
+    return first if tiers.rank(first) >= tiers.rank(second) else second
+
+
+def add_volume(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
+    return _adjust(buckets, day, items, spend)
+
+
+def remove_volume(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
+    with exact():
+        return _adjust(buckets, day, -items, -spend)
+
+
+def _adjust(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
+    merged = {bucket.day: bucket for bucket in buckets}
+    current = merged.get(day, VolumeBucket(day=day, items=0, spend=Decimal(0)))
+    with exact():
+        updated = VolumeBucket(day=day, items=current.items + items, spend=current.spend + spend)
+    if updated.items == 0 and updated.spend == 0:
+        merged.pop(day, None)
+    else:
+        merged[day] = updated
+    return tuple(sorted(merged.values(), key=lambda bucket: bucket.day))
+
+
+def prune(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -> tuple[VolumeBucket, ...]:
+    """Drop buckets that have left the window for good (later moments only move the window on)."""
+    today = moment.astimezone(UTC).date()
+    return tuple(bucket for bucket in buckets if bucket.day + timedelta(days=window_days) > today)
+
+
+def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket], moment: datetime) -> date | None:
+    """The first UTC day on which, with no new orders, the window no longer reaches ``level``.
+
+    ``None`` when nothing can change by itself: the level is the lowest, or its volume never leaves.
+    """
+    if tiers.rank(level) == 0:
+        return None
+    live = sorted(
+        (bucket for bucket in buckets if in_window(bucket, moment, tiers.window_days)),
+        key=lambda bucket: bucket.day,
+    )
+    volume = window_volume(tiers, live, moment)
+    if volume < level.threshold:
+        return moment.astimezone(UTC).date()
+    with exact():
+        for bucket in live:
+            volume -= bucket.volume(tiers.basis)
+            leaves_on = bucket.day + timedelta(days=tiers.window_days)
+            if volume < level.threshold:
+                return leaves_on
+    return None
+
+
+def review(tiers: Tiers, tier: str | None, buckets: Iterable[VolumeBucket], moment: datetime) -> TierReview:
+    """The nightly evaluation: the level the window ending at ``moment`` earns, down or up."""
+    kept = tuple(buckets)
+    before = held_level(tiers, tier, kept, moment)
+    volume = window_volume(tiers, kept, moment)
+    after = level_for(tiers, volume)
+    return TierReview(
+        before=before.name,
+        after=after.name,
+        volume=volume,
+        next_review_on=review_due_on(tiers, after, kept, moment),
+    )
+
+
+def progress(tiers: Tiers, tier: str | None, buckets: Iterable[VolumeBucket], moment: datetime) -> TierProgress:
+    kept = tuple(buckets)
+    level = held_level(tiers, tier, kept, moment)
+    volume = window_volume(tiers, kept, moment)
+    upcoming = tiers.levels[tiers.rank(level) + 1 :]
+    if not upcoming:
+        return TierProgress(basis=tiers.basis, volume=volume, next_tier=None, remaining=None)
+    with exact():
+        remaining = max(upcoming[0].threshold - volume, Decimal(0))
+    return TierProgress(basis=tiers.basis, volume=volume, next_tier=upcoming[0].name, remaining=remaining)
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)

@@ -1,0 +1,130 @@
+"""Points held in lots: earned per order, spent oldest first, expired per lot, given back on cancel.
+
+Invariant: ``balance == sum(lot.remaining) - deficit``, and a deficit exists only while every
+lot is empty. A deficit appears when a cancelled order takes back points that were already
+spent; points earned or given back later pay it off first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from loyalty.errors import InsufficientPoints
+from loyalty.types import Identifier, Instant, Points
+
+
+class Lot(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lot_id: Identifier
+    order_id: Identifier
+    earned_at: Instant
+    expires_at: Instant | None
+    points: Points
+    remaining: Points
+
+    def expired_at(self, moment: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= moment
+
+
+class Expiry(BaseModel):
+    """The part of one lot that expired."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lot: Lot
+    points: Points
+
+
+class Wallet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lots: tuple[Lot, ...] = ()
+    deficit: Points = 0
+
+    @property
+    def balance(self) -> int:
+        return sum(lot.remaining for lot in self.lots) - self.deficit
+
+    def oldest_first(self) -> list[Lot]:
+        return sorted(self.lots, key=lambda lot: (lot.earned_at, lot.lot_id))
+
+    def earn(self, lot: Lot) -> Wallet:
+        """Add a lot; its points first pay off any deficit."""
+        paid = min(self.deficit, lot.remaining)
+        added = lot.model_copy(update={"remaining": lot.remaining - paid})
+        return Wallet(lots=(*self.lots, added), deficit=self.deficit - paid)
+
+    def redeem(self, points: int) -> tuple[Wallet, dict[str, int]]:
+        """Spend ``points`` from the oldest lots; returns the new wallet and what each lot gave."""
+        if points > self.balance:
+            raise InsufficientPoints(points, self.balance)
+        taken: dict[str, int] = {}
+        wanted = points
+        for lot in self.oldest_first():
+            if wanted == 0:
+                break
+            take = min(lot.remaining, wanted)
+            if take:
+                taken[lot.lot_id] = take
+                wanted -= take
+        return self._less(taken), taken
+
+    def give_back(self, taken: Mapping[str, int]) -> Wallet:
+        """Return redeemed points to the lots they came from (paying any deficit first)."""
+        missing = set(taken) - {lot.lot_id for lot in self.lots}
+        if missing:
+            raise ValueError(f"lots not loaded: {sorted(missing)}")
+        deficit = self.deficit
+        lots = []
+        for lot in self.lots:
+            returned = taken.get(lot.lot_id, 0)
+            paid = min(deficit, returned)
+            deficit -= paid
+            lots.append(lot.model_copy(update={"remaining": lot.remaining + returned - paid}) if returned else lot)
+        return Wallet(lots=tuple(lots), deficit=deficit)
+
+    def take_back(self, lot_id: str, points: int) -> Wallet:
+        """Remove ``points`` earned into ``lot_id``: from that lot, then the oldest others, then as a deficit."""
+        own = next((lot for lot in self.lots if lot.lot_id == lot_id), None)
+        wanted = points
+        taken: dict[str, int] = {}
+        if own is not None:
+            taken[own.lot_id] = min(own.remaining, wanted)
+            wanted -= taken[own.lot_id]
+        for lot in self.oldest_first():
+            if wanted == 0:
+                break
+            if lot.lot_id != lot_id and lot.remaining:
+                taken[lot.lot_id] = min(lot.remaining, wanted)
+                wanted -= taken[lot.lot_id]
+        less = self._less(taken)
+        return Wallet(lots=tuple(lot for lot in less.lots if lot.lot_id != lot_id), deficit=less.deficit + wanted)
+
+    def expire(self, moment: datetime) -> tuple[Wallet, list[Expiry]]:
+        """Expire what remains of every lot whose end is at or before ``moment``."""
+        expired = [
+            Expiry(lot=lot, points=lot.remaining)
+            for lot in self.oldest_first()
+            if lot.remaining and lot.expired_at(moment)
+        ]
+        return self._less({item.lot.lot_id: item.points for item in expired}), expired
+
+    def expiring(self, moment: datetime, until: datetime) -> list[Lot]:
+        """Lots with points left that end after ``moment`` and at or before ``until``, soonest first."""
+        due = [
+            lot
+            for lot in self.lots
+            if lot.remaining and lot.expires_at is not None and moment < lot.expires_at <= until
+        ]
+        return sorted(due, key=lambda lot: (lot.expires_at, lot.lot_id))
+
+    def _less(self, taken: Mapping[str, int]) -> Wallet:
+        lots = tuple(
+            lot.model_copy(update={"remaining": lot.remaining - taken[lot.lot_id]}) if taken.get(lot.lot_id) else lot
+            for lot in self.lots
+        )
+        return Wallet(lots=lots, deficit=self.deficit)
