@@ -19,7 +19,12 @@ from cfn_tools import load_yaml
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 ACCOUNT_ID = "123456789012"
-PSEUDO = {"AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None}
+PSEUDO = {
+    "AWS::AccountId": ACCOUNT_ID,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::NoValue": None,
+}
 SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -85,14 +90,14 @@ class Stack:
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.template.get("Conditions", {})[name]))
 
-    def resolve(self, value: Any) -> Any:  # noqa: C901, PLR0911 - one branch per intrinsic, as CloudFormation's table
+    def resolve(self, value: Any) -> Any:
         """Evaluate intrinsic functions in ``value`` (a template fragment)."""
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if not isinstance(value, Mapping):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self.ref(argument)
             if key == "Fn::GetAtt":

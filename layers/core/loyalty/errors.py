@@ -81,3 +81,21 @@ def field_errors(error: ValidationError, *, union_tags: frozenset[str] = frozens
             FieldError(field=".".join(str(part) for part in location), message=item["msg"], type=item["type"])
         )
     return details
+
+
+class NotFound(LoyaltyError):
+    """An account, order or code that does not exist (the API answers 404)."""
+
+    code = "not_found"
+
+
+class OrderConflict(Conflict):
+    """The same ``order_id`` sent again with a different payload."""
+
+    code = "order_conflict"
+
+
+class NotConfigured(LoyaltyError):
+    """The engine cannot answer yet: no program has been activated (the API answers 503)."""
+
+    code = "no_active_program"

@@ -1,0 +1,1 @@
+"""What every API function shares: the resolver, the error envelope, JSON with exact decimals."""

@@ -1,0 +1,180 @@
+"""The account item (docs/data-model.md): the core's ``Account`` plus profile, version and due keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from loyalty.account import Account
+from loyalty.profile import Profile
+from loyalty.tiers import VolumeBucket
+from loyalty.wallet import Lot, Wallet
+from loyalty_aws.codec import from_item, to_item
+from loyalty_aws.due import day_key, moment_key, shard, timestamp
+from loyalty_service.ports import AccountChange, AccountRecord
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return instant(text) if text else None
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> AccountRecord:
+    """The stored account, or a new, empty one for an id never seen (an order creates it)."""
+    if not item:
+        return AccountRecord(account=Account(customer_id=customer_id))
+    values = from_item(item)
+    lots = tuple(
+        Lot(
+            lot_id=lot_id,
+            order_id=lot["order_id"],
+            earned_at=instant(lot["earned_at"]),
+            expires_at=parse_time(lot.get("expires_at")),
+            points=lot["points"],
+            remaining=lot["remaining"],
+        )
+        for lot_id, lot in sorted(values.get("lots", {}).items())
+    )
+    buckets = tuple(
+        VolumeBucket(day=date.fromisoformat(day), items=bucket["items"], spend=Decimal(bucket["spend"]))
+        for day, bucket in sorted(values.get("buckets", {}).items())
+    )
+    account = Account(
+        customer_id=values["customer_id"],
+        segment=values.get("segment"),
+        tier=values.get("tier"),
+        buckets=buckets,
+        lifetime_spend=Decimal(values.get("lifetime_spend", 0)),
+        wallet=Wallet(lots=lots, deficit=values.get("deficit", 0)),
+        first_order_at=parse_time(values.get("first_order_at")),
+        anniversaries_rewarded=values.get("anniversaries_rewarded", 0),
+        milestones_reached=frozenset(values.get("milestones_reached", [])),
+    )
+    profile = values.get("profile")
+    review = values.get("tier_review_key")
+    activity = values.get("digest_key")
+    return AccountRecord(
+        account=account,
+        version=values["version"],
+        profile=Profile.model_validate(profile) if profile else None,
+        referral_code=values.get("referral_code"),
+        last_event_at=parse_time(values.get("last_event_at")),
+        tier_review_on=date.fromisoformat(review.split("#", 1)[0]) if review else None,
+        activity_since=parse_time(activity.split("#", 1)[0]) if activity else None,
+        last_digest_at=parse_time(values.get("last_digest_at")),
+        erased=values.get("erased", False),
+    )
+
+
+def item_from_change(change: AccountChange, shards: int) -> dict[str, Any]:
+    """The whole account item after a change, with its version moved on by one."""
+    before = change.before
+    account = change.account
+    activity = _earliest(before.activity_since, change.activity_at)
+    last_event = _latest(before.last_event_at, change.event_at)
+    return account_item(
+        account,
+        version=before.version + 1,
+        profile=before.profile,
+        referral_code=before.referral_code,
+        last_event_at=last_event,
+        tier_review_on=change.tier_review_on,
+        activity_since=activity,
+        last_digest_at=before.last_digest_at,
+        erased=before.erased,
+        shards=shards,
+    )
+
+
+def item_from_record(record: AccountRecord, shards: int, *, version: int) -> dict[str, Any]:
+    return account_item(
+        record.account,
+        version=version,
+        profile=record.profile,
+        referral_code=record.referral_code,
+        last_event_at=record.last_event_at,
+        tier_review_on=record.tier_review_on,
+        activity_since=record.activity_since,
+        last_digest_at=record.last_digest_at,
+        erased=record.erased,
+        shards=shards,
+    )
+
+
+def account_item(
+    account: Account,
+    *,
+    version: int,
+    profile: Profile | None,
+    referral_code: str | None,
+    last_event_at: datetime | None,
+    tier_review_on: date | None,
+    activity_since: datetime | None,
+    last_digest_at: datetime | None,
+    erased: bool,
+    shards: int,
+) -> dict[str, Any]:
+    customer_id = account.customer_id
+    account_shard = shard(customer_id, shards)
+    live_lots = [lot for lot in account.wallet.lots if lot.remaining and lot.expires_at is not None]
+    next_expiry = min((lot.expires_at for lot in live_lots if lot.expires_at), default=None)
+    values: dict[str, Any] = {
+        "customer_id": customer_id,
+        "version": version,
+        "profile": profile.model_dump(mode="json", exclude_none=True) if profile else None,
+        "segment": account.segment,
+        "tier": account.tier,
+        "buckets": {
+            bucket.day.isoformat(): {"items": bucket.items, "spend": bucket.spend} for bucket in account.buckets
+        },
+        "lifetime_spend": account.lifetime_spend,
+        "lots": {
+            lot.lot_id: {
+                "order_id": lot.order_id,
+                "earned_at": timestamp(lot.earned_at),
+                "expires_at": timestamp(lot.expires_at) if lot.expires_at else None,
+                "points": lot.points,
+                "remaining": lot.remaining,
+            }
+            for lot in account.wallet.lots
+        },
+        "deficit": account.wallet.deficit,
+        "balance": account.balance,
+        "first_order_at": timestamp(account.first_order_at) if account.first_order_at else None,
+        "anniversaries_rewarded": account.anniversaries_rewarded,
+        "milestones_reached": sorted(account.milestones_reached),
+        "referral_code": referral_code,
+        "last_event_at": timestamp(last_event_at) if last_event_at else None,
+        "last_digest_at": timestamp(last_digest_at) if last_digest_at else None,
+        "erased": erased or None,
+    }
+    if tier_review_on is not None:
+        values |= {"tier_review_shard": account_shard, "tier_review_key": day_key(tier_review_on, customer_id)}
+    if next_expiry is not None:
+        values |= {"lot_expiry_shard": account_shard, "lot_expiry_key": moment_key(next_expiry, customer_id)}
+    if activity_since is not None:
+        values |= {"digest_shard": account_shard, "digest_key": moment_key(activity_since, customer_id)}
+    return to_item(values)
+
+
+def version_condition(before: AccountRecord) -> dict[str, Any]:
+    """The condition that makes a whole-item write safe: nobody wrote the account since it was read."""
+    if not before.exists:
+        return {"ConditionExpression": "attribute_not_exists(customer_id)"}
+    return {
+        "ConditionExpression": "version = :read",
+        "ExpressionAttributeValues": {":read": {"N": str(before.version)}},
+    }
+
+
+def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:
+    return min((moment for moment in (first, second) if moment is not None), default=None)
+
+
+def _latest(first: datetime | None, second: datetime | None) -> datetime | None:
+    return max((moment for moment in (first, second) if moment is not None), default=None)

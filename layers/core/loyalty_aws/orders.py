@@ -1,0 +1,211 @@
+"""The order store: one batched read before a decision, one transaction to commit or cancel it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from loyalty.codes import Code
+from loyalty.commit import Cancellation, Commit, OrderRecord
+from loyalty.order import Order
+from loyalty_aws import clients
+from loyalty_aws.accounts import account_from_item, item_from_change, version_condition
+from loyalty_aws.codec import from_item, key, to_item
+from loyalty_aws.codes import code_from_item, discount_code_item
+from loyalty_aws.due import timestamp
+from loyalty_aws.ledger import ledger_item
+from loyalty_aws.settings import Settings, settings
+from loyalty_aws.transactions import Transaction
+from loyalty_service.ports import AccountChange, AccountRecord, OrderAlreadyCommitted, OrderContext
+
+_LEAVE_DUE_INDEXES = "REMOVE owner_id, expiry_shard, expiry_key"
+
+
+def record_item(record: OrderRecord) -> dict[str, Any]:
+    return to_item(
+        {
+            "order_id": record.order_id,
+            "customer_id": record.customer_id,
+            "placed_at": timestamp(record.placed_at),
+            "status": record.status,
+            "fingerprint": record.fingerprint,
+            "record": record.model_dump_json(),
+        }
+    )
+
+
+def order_from_item(item: Mapping[str, Any]) -> OrderRecord:
+    return OrderRecord.model_validate_json(from_item(item)["record"])
+
+
+class DynamoOrderStore:
+    def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
+        self._client = client
+        self._config = config
+
+    @property
+    def client(self) -> Any:
+        return self._client or clients.dynamodb()
+
+    @property
+    def config(self) -> Settings:
+        return self._config or settings()
+
+    # ------------------------------------------------------------------ reads
+
+    def load_for_order(self, order: Order, *, with_record: bool) -> OrderContext:
+        config = self.config
+        request: dict[str, Any] = {
+            config.accounts_table: {"Keys": [key(customer_id=order.customer_id)], "ConsistentRead": True},
+        }
+        if order.codes:
+            request[config.codes_table] = {"Keys": [key(code=code) for code in order.codes], "ConsistentRead": True}
+        if with_record:
+            request[config.orders_table] = {"Keys": [key(order_id=order.order_id)], "ConsistentRead": True}
+        found = self._batch_get(request)
+        accounts = found.get(config.accounts_table, [])
+        records = found.get(config.orders_table, [])
+        codes: dict[str, Code] = {}
+        for item in found.get(config.codes_table, []):
+            code = code_from_item(item)
+            codes[code.code] = code
+        return OrderContext(
+            record=order_from_item(records[0]) if records else None,
+            account=account_from_item(accounts[0] if accounts else None, order.customer_id),
+            codes=codes,
+        )
+
+    def load_account(self, customer_id: str) -> AccountRecord:
+        response = self.client.get_item(
+            TableName=self.config.accounts_table, Key=key(customer_id=customer_id), ConsistentRead=True
+        )
+        return account_from_item(response.get("Item"), customer_id)
+
+    def load_order(self, order_id: str) -> OrderRecord | None:
+        response = self.client.get_item(
+            TableName=self.config.orders_table, Key=key(order_id=order_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return order_from_item(item) if item else None
+
+    def load_code(self, code: str) -> Code | None:
+        response = self.client.get_item(TableName=self.config.codes_table, Key=key(code=code), ConsistentRead=True)
+        item = response.get("Item")
+        return code_from_item(item) if item else None
+
+    def _batch_get(self, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        pending = request
+        while pending:
+            response = self.client.batch_get_item(RequestItems=pending)
+            for table, items in response.get("Responses", {}).items():
+                found.setdefault(table, []).extend(items)
+            pending = response.get("UnprocessedKeys") or {}
+        return found
+
+    # ------------------------------------------------------------------ writes
+
+    def save_commit(self, commit: Commit, account: AccountChange, referrer: AccountChange | None) -> None:
+        config = self.config
+        record = commit.record
+        write = Transaction()
+        write.put(
+            "order", config.orders_table, record_item(record), ConditionExpression="attribute_not_exists(order_id)"
+        )
+        self._put_account(write, "account", account)
+        for entry in commit.ledger:
+            write.put(
+                "ledger", config.ledger_table, ledger_item(entry), ConditionExpression="attribute_not_exists(entry_key)"
+            )
+        for used in commit.used_codes:
+            write.update(
+                f"code {used.code}",
+                config.codes_table,
+                key(code=used.code),
+                f"SET #status = :used, used_by_order = :order {_LEAVE_DUE_INDEXES}",
+                ConditionExpression="#status = :active AND customer_id = :owner AND expires_at > :placed_at",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":used": "used",
+                        ":active": "active",
+                        ":order": record.order_id,
+                        ":owner": used.customer_id,
+                        ":placed_at": timestamp(record.placed_at),
+                    }
+                ),
+            )
+        if commit.issued_code is not None:
+            self._put_new_code(write, "issued code", commit.issued_code)
+        conversion = commit.referral
+        if conversion is not None:
+            write.update(
+                "referral code",
+                config.codes_table,
+                key(code=conversion.code.code),
+                "SET referrals = :counted",
+                ConditionExpression="referrals = :read",
+                ExpressionAttributeValues=to_item(
+                    {":counted": conversion.code.referrals, ":read": conversion.code.referrals - 1}
+                ),
+            )
+            if conversion.reward_code is not None:
+                self._put_new_code(write, "reward code", conversion.reward_code)
+            if referrer is not None:
+                self._put_account(write, "referrer", referrer)
+            for entry in conversion.ledger:
+                write.put(
+                    "ledger",
+                    config.ledger_table,
+                    ledger_item(entry),
+                    ConditionExpression="attribute_not_exists(entry_key)",
+                )
+        write.write(self.client, on_conflict=_order_conflict)
+
+    def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None:
+        config = self.config
+        write = Transaction()
+        write.put(
+            "order",
+            config.orders_table,
+            record_item(cancellation.record),
+            ConditionExpression="#status = :committed",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":committed": {"S": "committed"}},
+        )
+        self._put_account(write, "account", account)
+        for entry in cancellation.ledger:
+            write.put(
+                "ledger", config.ledger_table, ledger_item(entry), ConditionExpression="attribute_not_exists(entry_key)"
+            )
+        if cancellation.revoked_code is not None:
+            write.update(
+                "revoked code",
+                config.codes_table,
+                key(code=cancellation.revoked_code),
+                f"SET #status = :revoked {_LEAVE_DUE_INDEXES}",
+                ConditionExpression="#status = :active",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":revoked": {"S": "revoked"}, ":active": {"S": "active"}},
+            )
+        write.write(self.client)
+
+    def _put_account(self, write: Transaction, label: str, change: AccountChange) -> None:
+        write.put(
+            label,
+            self.config.accounts_table,
+            item_from_change(change, self.config.due_shards),
+            **version_condition(change.before),
+        )
+
+    def _put_new_code(self, write: Transaction, label: str, code: Any) -> None:
+        write.put(
+            label,
+            self.config.codes_table,
+            discount_code_item(code, self.config.due_shards),
+            ConditionExpression="attribute_not_exists(code)",
+        )
+
+
+def _order_conflict(failed: list[str]) -> Exception | None:
+    return OrderAlreadyCommitted() if "order:ConditionalCheckFailed" in failed else None

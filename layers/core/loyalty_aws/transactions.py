@@ -1,0 +1,52 @@
+"""One ``TransactWriteItems`` per command, and what its cancellation reasons mean for the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from loyalty_service.ports import StaleState
+
+MAX_ITEMS = 100
+"""DynamoDB's limit on the items of one transaction."""
+
+
+@dataclass
+class Transaction:
+    """Writes labelled with what they stand for, so a failed condition can be named."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def put(self, label: str, table: str, item: dict[str, Any], **condition: Any) -> None:
+        self._add(label, {"Put": {"TableName": table, "Item": item, **condition}})
+
+    def update(self, label: str, table: str, key: dict[str, Any], expression: str, **rest: Any) -> None:
+        self._add(label, {"Update": {"TableName": table, "Key": key, "UpdateExpression": expression, **rest}})
+
+    def _add(self, label: str, operation: dict[str, Any]) -> None:
+        self.items.append(operation)
+        self.labels.append(label)
+
+    def write(self, client: Any, *, on_conflict: Callable[[list[str]], Exception | None] | None = None) -> None:
+        """Write all or nothing. A failed condition raises what ``on_conflict`` makes of the failed labels,
+        or ``StaleState``; a transaction that collided with another is ``StaleState`` too (retry)."""
+        if len(self.items) > MAX_ITEMS:
+            raise ValueError(f"a transaction holds at most {MAX_ITEMS} items, not {len(self.items)}")
+        try:
+            client.transact_write_items(TransactItems=self.items)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            failed = list(self._failed(error))
+            mapped = on_conflict(failed) if on_conflict else None
+            raise (mapped or StaleState(f"transaction cancelled: {', '.join(failed) or 'conflict'}")) from error
+
+    def _failed(self, error: ClientError) -> Iterable[str]:
+        reasons = error.response.get("CancellationReasons") or []
+        for label, reason in zip(self.labels, reasons, strict=False):
+            if reason.get("Code") not in (None, "None"):
+                yield f"{label}:{reason['Code']}"

@@ -1,0 +1,1 @@
+"""Use cases: the rules core applied to stored state through ports the adapters implement."""

@@ -1,0 +1,188 @@
+"""Preview, commit and cancel orders: exactly once, whatever the retries and the races."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from loyalty.codes import Code, ReferralCode
+from loyalty.commit import CodeMinter, Commit, OrderRecord, cancel_order, commit_order
+from loyalty.decision import Decision
+from loyalty.errors import Conflict, FieldError, InvalidInput, NotFound, OrderConflict
+from loyalty.order import Order
+from loyalty.program import Program
+from loyalty.scoring import score
+from loyalty.tiers import review_due_on
+from loyalty_service.codes import mint_code
+from loyalty_service.ports import (
+    AccountChange,
+    AccountRecord,
+    OrderAlreadyCommitted,
+    OrderContext,
+    OrderStore,
+    StaleState,
+)
+from loyalty_service.programs import ProgramSource
+
+MAX_ATTEMPTS = 6
+
+
+class ContendedState(Conflict):
+    code = "contended"
+
+    def __init__(self) -> None:
+        super().__init__("the account is being changed by other requests; retry the same request")
+
+
+@dataclass(frozen=True)
+class Committed:
+    decision: Decision
+    created: bool
+    """False when the order had been committed before: the stored decision is returned."""
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not a secret
+
+
+class OrderService:
+    def __init__(
+        self,
+        store: OrderStore,
+        programs: ProgramSource,
+        *,
+        mint: CodeMinter = mint_code,
+        max_future_skew: timedelta | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pause: Callable[[int], None] = _backoff,
+    ) -> None:
+        self._store = store
+        self._programs = programs
+        self._mint = mint
+        self._max_future_skew = max_future_skew
+        self._clock = clock
+        self._pause = pause
+
+    def preview(self, order: Order) -> Decision:
+        self._check_not_in_future(order)
+        context = self._store.load_for_order(order, with_record=False)
+        return score(self._programs.program(), context.account.account, order, context.codes).decision
+
+    def commit(self, order: Order) -> Committed:
+        self._check_not_in_future(order)
+        program = self._programs.program()
+        for attempt in range(MAX_ATTEMPTS):
+            context = self._store.load_for_order(order, with_record=True)
+            if context.record is not None:
+                return Committed(decision=_replayed(context.record, order), created=False)
+            referrer, codes = self._with_referrer(program, context, order)
+            commit = commit_order(
+                program,
+                context.account.account,
+                order,
+                codes,
+                mint=self._mint,
+                referrer=referrer.account if referrer else None,
+            )
+            try:
+                self._store.save_commit(
+                    commit, _committed_change(program, context.account, commit), _referrer_change(commit, referrer)
+                )
+            except (OrderAlreadyCommitted, StaleState):
+                self._pause(attempt)
+                continue
+            return Committed(decision=commit.decision, created=True)
+        raise ContendedState
+
+    def cancel(self, order_id: str) -> OrderRecord:
+        for attempt in range(MAX_ATTEMPTS):
+            record = self._store.load_order(order_id)
+            if record is None:
+                raise NotFound(f"no order {order_id!r}")
+            if record.status == "cancelled":
+                return record
+            account = self._store.load_account(record.customer_id)
+            issued = self._store.load_code(record.issued_code) if record.issued_code else None
+            cancellation = cancel_order(
+                account.account, record, issued if not isinstance(issued, ReferralCode) else None
+            )
+            change = AccountChange(
+                before=account,
+                account=cancellation.account,
+                tier_review_on=record.placed_at.date(),  # volume left the window: review at the next run
+                activity_at=record.placed_at,
+                event_at=None,
+            )
+            try:
+                self._store.save_cancel(cancellation, change)
+            except StaleState:
+                self._pause(attempt)
+                continue
+            return cancellation.record
+        raise ContendedState
+
+    def _with_referrer(
+        self, program: Program, context: OrderContext, order: Order
+    ) -> tuple[AccountRecord | None, Mapping[str, Code]]:
+        """The referrer a referral code on a first order names, and the codes with its segment known.
+
+        A referral code does not know its referrer's segment; the referrer's account does, and
+        an excluded referrer is issued no reward. Only a first order with another's code needs it.
+        """
+        referral = next(
+            (
+                code
+                for code in context.codes.values()
+                if isinstance(code, ReferralCode) and code.customer_id != order.customer_id
+            ),
+            None,
+        )
+        if referral is None or context.account.account.has_ordered:
+            return None, context.codes
+        referrer = self._store.load_account(referral.customer_id)
+        known = dict(context.codes)
+        known[referral.code] = referral.model_copy(
+            update={"referrer_excluded": referrer.account.excluded_from(program)}
+        )
+        return referrer, known
+
+    def _check_not_in_future(self, order: Order) -> None:
+        if self._max_future_skew is None:
+            return
+        if order.placed_at > self._clock() + self._max_future_skew:
+            raise InvalidInput(
+                "placed_at is too far in the future",
+                [FieldError(field="placed_at", message="is later than the accepted clock skew", type="future")],
+            )
+
+
+def _replayed(record: OrderRecord, order: Order) -> Decision:
+    if record.fingerprint != order.fingerprint():
+        raise OrderConflict(f"order {order.order_id!r} was committed with a different payload")
+    return record.decision
+
+
+def _committed_change(program: Program, before: AccountRecord, commit: Commit) -> AccountChange:
+    after = commit.account
+    placed_at = commit.record.placed_at
+    review = None
+    if program.tiers is not None and after.tier is not None:
+        level = program.tiers.level(after.tier)
+        review = review_due_on(program.tiers, level, after.buckets, placed_at) if level else placed_at.date()
+    return AccountChange(before=before, account=after, tier_review_on=review, activity_at=placed_at, event_at=placed_at)
+
+
+def _referrer_change(commit: Commit, referrer: AccountRecord | None) -> AccountChange | None:
+    conversion = commit.referral
+    if conversion is None or referrer is None:
+        return None
+    return AccountChange(
+        before=referrer,
+        account=conversion.referrer,
+        tier_review_on=referrer.tier_review_on,
+        activity_at=commit.record.placed_at,
+        event_at=None,
+    )

@@ -1,0 +1,109 @@
+"""What the use cases need from storage, and the records they exchange with it.
+
+The DynamoDB adapters (``loyalty_aws``) implement these protocols; the use cases never see boto3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from loyalty.account import Account
+from loyalty.codes import Code, DiscountCode, ReferralCode
+from loyalty.commit import Cancellation, Commit, OrderRecord
+from loyalty.order import Order
+from loyalty.profile import Profile
+from loyalty.program import Program
+
+
+class StaleState(Exception):
+    """What a write was computed from has changed since it was read: read again and recompute."""
+
+
+class OrderAlreadyCommitted(Exception):
+    """Another request committed the same ``order_id`` first."""
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """An account as stored: the core's state plus what only storage and the API care about."""
+
+    account: Account
+    version: int = 0
+    """0 for an account not stored yet; every write increments it and is conditioned on it."""
+    profile: Profile | None = None
+    referral_code: str | None = None
+    last_event_at: datetime | None = None
+    tier_review_on: date | None = None
+    activity_since: datetime | None = None
+    """The first activity not yet in a digest (``None``: nothing to tell)."""
+    last_digest_at: datetime | None = None
+    erased: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """Everything a preview or a commit reads, in one round trip."""
+
+    record: OrderRecord | None
+    account: AccountRecord
+    codes: Mapping[str, Code] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActiveProgram:
+    program: Program
+    version: int
+    activated_at: datetime
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """A new account state to write, with the bookkeeping keys the jobs query."""
+
+    before: AccountRecord
+    account: Account
+    tier_review_on: date | None
+    activity_at: datetime | None
+    event_at: datetime | None
+
+
+class OrderStore(Protocol):
+    def load_for_order(self, order: Order, *, with_record: bool) -> OrderContext: ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def save_commit(self, commit: Commit, account: AccountChange, referrer: AccountChange | None) -> None: ...
+
+    def load_order(self, order_id: str) -> OrderRecord | None: ...
+
+    def load_code(self, code: str) -> Code | None: ...
+
+    def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None: ...
+
+
+class ProgramStore(Protocol):
+    def active(self) -> ActiveProgram | None: ...
+
+    def activate(self, program: Program, document: Mapping[str, Any], at: datetime) -> ActiveProgram: ...
+
+
+__all__ = [
+    "AccountChange",
+    "AccountRecord",
+    "ActiveProgram",
+    "DiscountCode",
+    "OrderAlreadyCommitted",
+    "OrderContext",
+    "OrderStore",
+    "ProgramStore",
+    "ReferralCode",
+    "StaleState",
+]

@@ -1,0 +1,48 @@
+"""The events/ folder as the tests read it: real-shaped events, with the parts a test changes replaced."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@cache
+def _stored(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def api_event(
+    name: str,
+    *,
+    body: Any = ...,
+    raw_body: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    drop_headers: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """``events/api/<name>.json`` with its body, path parameters, query or headers replaced."""
+    event = copy.deepcopy(_stored(f"api/{name}"))
+    if body is not ...:
+        event["body"] = None if body is None else json.dumps(body)
+    if raw_body is not None:
+        event["body"] = raw_body
+    if path_parameters is not None:
+        event["pathParameters"] = path_parameters
+        path = event["resource"]
+        for name_, value in path_parameters.items():
+            path = path.replace("{" + name_ + "}", value)
+        event["path"] = path
+        event["requestContext"]["path"] = f"/{event['requestContext']['stage']}{path}"
+    if query is not None:
+        event["queryStringParameters"] = query or None
+        event["multiValueQueryStringParameters"] = {key: [value] for key, value in query.items()} or None
+    merged = {key: value for key, value in {**event["headers"], **(headers or {})}.items() if key not in drop_headers}
+    event["headers"] = merged
+    event["multiValueHeaders"] = {key: [value] for key, value in merged.items()}
+    return event

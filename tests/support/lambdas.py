@@ -1,0 +1,56 @@
+"""Functions of template.yaml loaded in-process, each in its own module namespace, as Lambda would."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "loyalty-test"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-central-1:123456789012:function:loyalty-test"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/loyalty-test"
+    log_stream_name: str = "2026/11/20/[$LATEST]test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def load_function(code_uri: str) -> ModuleType:
+    """A fresh module from ``<code_uri>/app.py``: module-level caches start empty, as in a cold start."""
+    path = ROOT / code_uri / "app.py"
+    name = f"lambda_{code_uri.replace('/', '_')}_{uuid.uuid4().hex[:8]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def call(module: ModuleType, event: dict[str, Any]) -> ApiResponse:
+    result = module.lambda_handler(event, FakeLambdaContext())
+    raw = result.get("body")
+    return ApiResponse(
+        status=result["statusCode"],
+        body=json.loads(raw) if raw else None,
+        headers={key.lower(): value for key, value in (result.get("headers") or {}).items()},
+    )
