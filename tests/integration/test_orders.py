@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import copy
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from loyalty.account import Account
+from loyalty.codes import ReferralCode
 from loyalty.program import Program
 from loyalty.tiers import VolumeBucket
 from loyalty.wallet import Lot, Wallet
+from loyalty_aws import clients
 from loyalty_aws.accounts import item_from_record
+from loyalty_aws.codes import referral_code_item
+from loyalty_aws.orders import DynamoOrderStore
 from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.settings import settings
 from loyalty_service.ports import AccountRecord
@@ -257,3 +263,127 @@ class TestRefusals:
 
         assert response.status == 503
         assert response.body["error"]["code"] == "no_active_program"
+
+
+def code_issuing_order(order_id: str, placed_at: str = "2026-11-01T09:00:00Z") -> dict[str, Any]:
+    """An order big enough (eligible >= 500) to be issued a next-purchase code."""
+    return order(order_id=order_id, placed_at=placed_at, lines=[{"sku": "PALLET", "quantity": 1, "unit_price": "600"}])
+
+
+class TestRaces:
+    def test_two_orders_racing_for_one_code_one_wins_the_other_gets_409(
+        self, orders: ModuleType, dynamodb: Any
+    ) -> None:
+        # GIVEN an account holding one single-use code
+        code = commit(orders, code_issuing_order("SO-0001")).body["issued_discount"]["code"]
+        racers = [order(order_id=f"SO-20{index}", codes=[code]) for index in range(2)]
+        # WHEN two orders carry it at the same moment
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            responses = list(pool.map(lambda body: commit(orders, body), racers))
+        # THEN exactly one uses it; the other is refused because it is used, and changes nothing
+        assert sorted(response.status for response in responses) == [201, 409]
+        loser = next(response for response in responses if response.status == 409)
+        assert loser.body["error"]["code"] == "used"
+        reconcile(dynamodb)
+
+    def test_concurrent_redemptions_never_take_the_balance_below_zero(self, orders: ModuleType, dynamodb: Any) -> None:
+        # GIVEN 1,900 points, and Silver's 5% off from now on
+        earned = commit(orders, order(order_id="SO-0001", placed_at="2026-11-01T09:00:00Z")).body["points"]
+        # WHEN eight orders each try to pay all of their 9.50 with 950 points at once (earning nothing)
+        spenders = [
+            order(order_id=f"SO-30{index}", redeem_points=950, lines=[{"sku": "A", "quantity": 1, "unit_price": "10"}])
+            for index in range(8)
+        ]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            responses = list(pool.map(lambda body: commit(orders, body), spenders))
+        # THEN as many succeed as the points allow, the rest are refused, and nothing goes negative
+        created = [response for response in responses if response.status == 201]
+        assert len(created) == earned // 950
+        assert {response.body["error"]["code"] for response in responses if response.status != 201} == {
+            "insufficient_points"
+        }
+        assert reconcile(dynamodb)["ACME"] == earned - 950 * len(created)
+
+    def test_a_transaction_conflict_on_the_first_attempt_is_retried_and_awards_once(
+        self, orders: ModuleType, dynamodb: Any
+    ) -> None:
+        # GIVEN the first transaction of the commit collides with another writer
+        injected = inject_transaction_conflicts(times=1)
+        # WHEN the order is committed
+        response = commit(orders, order())
+        # THEN it is committed once, after one retry
+        assert response.status == 201
+        assert injected.count == 2
+        assert reconcile(dynamodb) == {"ACME": response.body["points"]}
+
+    def test_an_account_that_keeps_changing_gets_a_409_it_can_retry(self, orders: ModuleType, dynamodb: Any) -> None:
+        inject_transaction_conflicts(times=100)
+
+        response = commit(orders, order())
+
+        assert response.status == 409
+        assert response.body["error"]["code"] == "contended"
+        assert reconcile(dynamodb) == {}
+
+
+class TestReferral:
+    def test_a_referral_code_on_a_first_order_rewards_the_referrer(self, orders: ModuleType, dynamodb: Any) -> None:
+        # GIVEN a referrer with a referral code
+        store = DynamoOrderStore()
+        dynamodb.put_item(
+            TableName=settings().codes_table,
+            Item=referral_code_item(ReferralCode(code="RTEST2345", customer_id="GLOBEX"), "2026-11-01T00:00:00Z"),
+        )
+        # WHEN a new account orders with it
+        response = commit(orders, order(customer_id="NEWCO", codes=["RTEST2345"]))
+        # THEN the referee gets the referee discount and the referrer a reward code
+        assert response.status == 201
+        assert response.body["discounts"] == [
+            {"source": "referral", "percent": "10", "amount": "45.00", "code": "RTEST2345"}
+        ]
+        referral = store.load_code("RTEST2345")
+        assert isinstance(referral, ReferralCode)
+        assert referral.referrals == 1
+        rewards = dynamodb.query(
+            TableName=settings().codes_table,
+            IndexName="OwnerIndex",
+            KeyConditionExpression="owner_id = :owner",
+            ExpressionAttributeValues={":owner": {"S": "GLOBEX"}},
+        )["Items"]
+        assert sorted(item["kind"]["S"] for item in rewards) == ["referral", "referral_reward"]
+
+    def test_the_same_referral_code_on_a_second_order_is_refused(self, orders: ModuleType, dynamodb: Any) -> None:
+        dynamodb.put_item(
+            TableName=settings().codes_table,
+            Item=referral_code_item(ReferralCode(code="RTEST2345", customer_id="GLOBEX"), "2026-11-01T00:00:00Z"),
+        )
+        commit(orders, order(customer_id="NEWCO", codes=["RTEST2345"]))
+
+        again = commit(orders, order(order_id="SO-1002", customer_id="NEWCO", codes=["RTEST2345"]))
+
+        assert again.status == 409
+        assert again.body["error"]["code"] == "not_first_order"
+
+
+@dataclass
+class Injected:
+    count: int = 0
+
+
+def inject_transaction_conflicts(times: int) -> Injected:
+    """Make the next ``times`` transactions fail as if another writer had changed the account."""
+    injected = Injected()
+
+    def collide(**_: Any) -> Any:
+        injected.count += 1
+        if injected.count > times:
+            return None
+        error = {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": "None"}, {"Code": "ConditionalCheckFailed"}],
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+        return AWSResponse("https://dynamodb.local", 400, {}, None), error
+
+    clients.dynamodb().meta.events.register("before-call.dynamodb.TransactWriteItems", collide)
+    return injected

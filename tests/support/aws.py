@@ -11,6 +11,7 @@ import boto3
 from moto import mock_aws
 
 from local.cloudformation import Stack
+from local.serial import serialise_dynamodb
 from loyalty_aws import clients
 from loyalty_aws.settings import settings
 
@@ -20,6 +21,7 @@ REGION = "eu-central-1"
 @contextmanager
 def embedded_aws(function: str = "OrdersFunction") -> Iterator[Any]:
     """moto with every table of the template created, and ``function``'s environment applied."""
+    serialise_dynamodb()
     stack = Stack.load(region=REGION)
     environment = {
         "AWS_ACCESS_KEY_ID": "testing",
