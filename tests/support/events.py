@@ -46,3 +46,35 @@ def api_event(
     event["headers"] = merged
     event["multiValueHeaders"] = {key: [value] for key, value in merged.items()}
     return event
+
+
+def scheduled_event(job: str, time: str) -> dict[str, Any]:
+    """``events/jobs/<job>-scheduled.json`` fired at ``time`` (ISO-8601), as EventBridge would."""
+    event = copy.deepcopy(_stored(f"jobs/{job}-scheduled"))
+    event["time"] = time
+    return event
+
+
+def sqs_event(bodies: list[str], queue_arn: str = "arn:aws:sqs:eu-central-1:123456789012:work") -> dict[str, Any]:
+    """An SQS event source mapping's batch carrying ``bodies``."""
+    return {
+        "Records": [
+            {
+                "messageId": f"00000000-0000-4000-8000-{number:012d}",
+                "receiptHandle": f"handle-{number}",
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1795300000000",
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1795300000001",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "eu-central-1",
+            }
+            for number, body in enumerate(bodies)
+        ]
+    }

@@ -22,8 +22,11 @@ class LedgerEntry(BaseModel):
     order_id: str | None
     buyer_id: str | None = None
     lot_id: str | None = None
+    sequence: int | None = None
+    """Tells apart two expiries of one lot (points given back to a lot after it expired)."""
 
     @property
     def entry_id(self) -> str:
         """Unique within an account and stable across retries, so a repeated write is a no-op."""
-        return "#".join(part or "-" for part in (self.order_id, self.kind, self.rule, self.lot_id))
+        key = "#".join(part or "-" for part in (self.order_id, self.kind, self.rule, self.lot_id))
+        return key if self.sequence is None else f"{key}#{self.sequence}"

@@ -13,8 +13,13 @@ def shard(identifier: str, shards: int) -> str:
 
 
 def timestamp(moment: datetime) -> str:
-    """ISO-8601 in UTC with a ``Z``, to the second or finer: string order is time order."""
+    """ISO-8601 in UTC with a ``Z``, as the API shows times: ``2026-11-20T10:15:00Z``."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def sortable(moment: datetime) -> str:
+    """A fixed-width UTC time for keys, so that string order is time order (microseconds always present)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def day_key(day: date, identifier: str) -> str:
@@ -22,7 +27,12 @@ def day_key(day: date, identifier: str) -> str:
 
 
 def moment_key(moment: datetime, identifier: str) -> str:
-    return f"{timestamp(moment)}#{identifier}"
+    return f"{sortable(moment)}#{identifier}"
+
+
+def up_to(moment: datetime) -> str:
+    """The exclusive upper bound that selects every ``moment_key`` at or before ``moment`` ('$' follows '#')."""
+    return f"{sortable(moment)}$"
 
 
 def before_day_after(moment: datetime) -> str:

@@ -12,11 +12,11 @@ from loyalty.errors import FieldError, InvalidInput
 from loyalty.ledger import LedgerEntry
 from loyalty_aws.accounts import parse_time
 from loyalty_aws.codec import from_item, to_item
-from loyalty_aws.due import timestamp
+from loyalty_aws.due import sortable, timestamp
 
 
 def entry_key(entry: LedgerEntry) -> str:
-    return f"{timestamp(entry.at)}#{entry.entry_id}"
+    return f"{sortable(entry.at)}#{entry.entry_id}"
 
 
 def ledger_item(entry: LedgerEntry) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,9 +22,19 @@ class Settings(BaseModel):
     api_keys_table: str = Field(min_length=1)
     surveys_table: str = Field(min_length=1)
     idempotency_table: str = Field(min_length=1)
+    history_table: str = Field(min_length=1)
     due_shards: int = Field(default=8, ge=1, le=64)
     program_cache_seconds: float = Field(default=30, ge=0)
     max_future_skew_minutes: float = Field(default=0, ge=0)
+    inline_work_limit: int = Field(default=200, ge=0)
+    work_page_size: int = Field(default=25, ge=1, le=100)
+    work_queue_url: str | None = None
+    digest_sender: str = "rewards@example.com"
+    digest_send_rate: float = Field(default=10, gt=0)
+    unsubscribe_secret_arn: str | None = None
+    public_base_url: str = ""
+    required_role: Literal["storefront", "admin"] | None = None
+    """The API key authorizers: the role a route needs (``admin`` keys pass ``storefront`` routes too)."""
 
     @classmethod
     def from_environment(cls) -> Settings:

@@ -1,0 +1,69 @@
+"""The nightly expiry: discount codes past their end, and point lots past theirs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Protocol
+
+from loyalty.expiry import LotExpiry, expire_lots
+from loyalty_service.jobs import Job
+from loyalty_service.ports import AccountChange, AccountRecord, StaleState
+
+MAX_ATTEMPTS = 5
+LOTS = "lots:"
+CODE = "code:"
+
+
+class ExpiryStore(Protocol):
+    def lot_expiries_due(self, at: datetime) -> Iterable[str]: ...
+
+    def code_expiries_due(self, at: datetime) -> Iterable[str]: ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def save_lot_expiry(self, change: AccountChange, expiry: LotExpiry) -> None: ...
+
+    def expire_code(self, code: str, at: datetime) -> bool:
+        """Mark an active code past its end as expired; False when it was not (any more) due."""
+        ...
+
+
+class ExpiryJob(Job):
+    name = "expiry"
+
+    def __init__(self, store: ExpiryStore) -> None:
+        self._store = store
+
+    def due(self, at: datetime) -> Iterator[str]:
+        yield from (CODE + code for code in self._store.code_expiries_due(at))
+        yield from (LOTS + customer_id for customer_id in self._store.lot_expiries_due(at))
+
+    def process(self, unit: str, at: datetime) -> bool:
+        if unit.startswith(CODE):
+            return self._store.expire_code(unit.removeprefix(CODE), at)
+        if unit.startswith(LOTS):
+            return self._expire_lots(unit.removeprefix(LOTS), at)
+        raise ValueError(f"not a unit of the expiry job: {unit!r}")
+
+    def _expire_lots(self, customer_id: str, at: datetime) -> bool:
+        for _ in range(MAX_ATTEMPTS):
+            record = self._store.load_account(customer_id)
+            if not record.exists:
+                return False
+            expiry = expire_lots(record.account, at, sequence=record.version)
+            if not expiry.ledger:
+                return False
+            change = AccountChange(
+                before=record,
+                account=expiry.account,
+                tier_review_on=record.tier_review_on,
+                activity_at=at,
+                event_at=None,
+            )
+            try:
+                self._store.save_lot_expiry(change, expiry)
+            except StaleState:
+                continue
+            return True
+        raise StaleState(f"account {customer_id} kept changing while its points expired")
