@@ -81,7 +81,10 @@ class TestTiers:
             KeyConditionExpression="customer_id = :c",
             ExpressionAttributeValues={":c": {"S": "ACME"}},
         )["Items"]
-        assert [(item["before"]["S"], item["after"]["S"]) for item in history] == [("Silver", "Bronze")]
+        assert [(item["before"]["S"], item["after"]["S"]) for item in history] == [
+            ("Bronze", "Silver"),  # the upgrade on the order
+            ("Silver", "Bronze"),  # the nightly downgrade
+        ]
 
     def test_a_missed_night_is_caught_up_by_the_next_run(self, functions: dict[str, ModuleType]) -> None:
         commit(functions, order("SO-1", "2026-01-10T15:00:00Z"))

@@ -12,7 +12,7 @@ from loyalty_aws import clients
 from loyalty_aws.accounts import account_from_item, item_from_change, version_condition
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item, discount_code_item
-from loyalty_aws.due import timestamp
+from loyalty_aws.due import sortable, timestamp
 from loyalty_aws.ledger import ledger_item
 from loyalty_aws.settings import Settings, settings
 from loyalty_aws.transactions import Transaction
@@ -137,6 +137,24 @@ class DynamoOrderStore:
             )
         if commit.issued_code is not None:
             self._put_new_code(write, "issued code", commit.issued_code)
+        tier = record.decision.tier
+        if tier is not None and tier.before != tier.after:
+            write.put(
+                "tier history",
+                config.history_table,
+                to_item(
+                    {
+                        "customer_id": record.customer_id,
+                        "event_key": f"tier#{sortable(record.placed_at)}#{record.order_id}",
+                        "kind": "tier_change",
+                        "at": timestamp(record.placed_at),
+                        "before": tier.before,
+                        "after": tier.after,
+                        "why": f"upgrade on order {record.order_id}",
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(event_key)",
+            )
         conversion = commit.referral
         if conversion is not None:
             write.update(
