@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
+
 from loyalty.account import Account, anniversaries_at
 from loyalty.codes import Code, DiscountCode, ReferralCode, check_codes
 from loyalty.order import Order
@@ -77,8 +78,21 @@ def whole_cents(lowest: str, highest: str) -> st.SearchStrategy[Decimal]:
 
 
 @functools.lru_cache(maxsize=64)
+def amounts(highest: int, places: int = 4) -> st.SearchStrategy[Decimal]:
+    """0 to ``highest`` with every order of magnitude as likely: thresholds meet carts of any size."""
+    ceilings = [10**exponent for exponent in range(1, len(str(highest)))] + [highest]
+    return st.one_of(*(decimals("0", str(ceiling), places) for ceiling in ceilings))
+
+
+@st.composite
+def durations(draw: st.DrawFn, most_days: int) -> timedelta:
+    """Up to ``most_days`` days, to the minute: whole days first, so that years apart are as likely as minutes."""
+    return timedelta(days=draw(ints(0, most_days - 1)), minutes=draw(ints(0, MINUTES_A_DAY)))
+
+
+@functools.lru_cache(maxsize=64)
 def moments(start: datetime = EPOCH, days: int = 730) -> st.SearchStrategy[datetime]:
-    return ints(0, days * MINUTES_A_DAY).map(lambda minutes: start + timedelta(minutes=minutes))
+    return durations(days).map(lambda duration: start + duration)
 
 
 def iso(moment: datetime) -> str:
@@ -96,7 +110,7 @@ POINTS = ints(0, 5000)
 @st.composite
 def tier_documents(draw: st.DrawFn, *, discounts: bool = True) -> dict[str, Any]:
     """1 to 4 levels from 0 up, strictly ascending, with random benefits."""
-    steps = draw(st.lists(ints(1, 3000), max_size=3))
+    steps = draw(st.lists(st.one_of(ints(1, 20), ints(1, 300), ints(1, 3000)), max_size=3))
     levels = []
     for index in range(len(steps) + 1):
         level: dict[str, Any] = {"name": f"T{index}", "threshold": sum(steps[:index])}
@@ -116,7 +130,7 @@ def rule_documents(draw: st.DrawFn, index: int, around: datetime, *, category_mu
     kind = draw(choose(kinds))
     rule: dict[str, Any] = {"id": f"r{index}-{kind}", "kind": kind}
     if kind == "cart_amount_bonus":
-        rule |= {"min_amount": str(draw(decimals("0", "3000"))), "points": draw(POINTS)}
+        rule |= {"min_amount": str(draw(amounts(20_000))), "points": draw(POINTS)}
     elif kind == "cart_quantity_bonus":
         rule |= {"min_items": draw(ints(1, 150)), "points": draw(POINTS)}
     elif kind == "multiplier_event":
@@ -127,19 +141,24 @@ def rule_documents(draw: st.DrawFn, index: int, around: datetime, *, category_mu
     elif kind == "category_multiplier":
         rule |= {"category": draw(choose(CATEGORIES)), "multiplier": str(draw(decimals("1", "4")))}
     elif kind == "milestone_bonus":
-        rule |= {"lifetime_spend": str(draw(decimals("0.0001", "20000"))), "points": draw(POINTS)}
+        rule |= {"lifetime_spend": str(draw(amounts(50_000).filter(bool))), "points": draw(POINTS)}
     elif kind == "anniversary_bonus":
         rule |= {"points": draw(POINTS)}
     else:
-        rule |= {"min_amount": str(draw(decimals("0", "3000"))), "sku": "GIFT"}
+        rule |= {"min_amount": str(draw(amounts(20_000))), "sku": "GIFT"}
     return rule
 
 
 @st.composite
 def programs(
-    draw: st.DrawFn, around: datetime = EPOCH, *, discounts: bool = True, category_multipliers: bool = True
+    draw: st.DrawFn,
+    around: datetime = EPOCH,
+    *,
+    discounts: bool = True,
+    category_multipliers: bool = True,
+    tiered: bool = False,
 ) -> Program:
-    """A valid program; ``discounts=False`` caps every discount at 0 percent."""
+    """A valid program; ``discounts=False`` caps every discount at 0 percent, ``tiered`` always has tiers."""
     document: dict[str, Any] = {
         "name": "Generated",
         "currency": CURRENCY,
@@ -148,7 +167,7 @@ def programs(
         "points_expire_after_days": draw(maybe(ints(1, 730))),
         "max_discount_percent": str(draw(PERCENTS) if discounts else Decimal(0)),
         "excluded_segments": [EXCLUDED_SEGMENT],
-        "tiers": draw(maybe(tier_documents(discounts=discounts))),
+        "tiers": draw(tier_documents(discounts=discounts) if tiered else maybe(tier_documents(discounts=discounts))),
         "rules": [
             draw(rule_documents(index, around, category_multipliers=category_multipliers))
             for index in range(draw(ints(0, 6)))
@@ -158,7 +177,7 @@ def programs(
         document["next_purchase_discount"] = {
             "percent": str(draw(decimals("0.01", "30", places=2))),
             "valid_days": draw(ints(1, 90)),
-            "min_amount": str(draw(decimals("0", "1000"))),
+            "min_amount": str(draw(amounts(1000))),
         }
     if draw(booleans):
         document["referral"] = {
@@ -183,7 +202,7 @@ def plain_tiers() -> st.SearchStrategy[Tiers]:
 
 @st.composite
 def lots(draw: st.DrawFn, index: int, now: datetime) -> Lot:
-    earned_at = now - timedelta(minutes=draw(ints(0, 700 * MINUTES_A_DAY)))
+    earned_at = now - draw(durations(700))
     lifetime = draw(maybe(ints(1, 730)))
     points = draw(ints(1, 5000))
     return Lot(
@@ -212,7 +231,11 @@ def buckets(draw: st.DrawFn, today: date, *, span_days: int = 450) -> tuple[Volu
     """Daily volume on distinct days up to ``today``: history only, no order placed ahead of it."""
     ages = draw(st.lists(ints(0, span_days), unique=True, max_size=6))
     return tuple(
-        VolumeBucket(day=today - timedelta(days=age), items=draw(ints(0, 2500)), spend=draw(decimals("0", "4000")))
+        VolumeBucket(
+            day=today - timedelta(days=age),
+            items=draw(st.one_of(ints(0, 20), ints(0, 2500))),
+            spend=draw(decimals("0", "4000")),
+        )
         for age in sorted(ages, reverse=True)
     )
 
@@ -220,7 +243,7 @@ def buckets(draw: st.DrawFn, today: date, *, span_days: int = 450) -> tuple[Volu
 @st.composite
 def accounts(draw: st.DrawFn, program: Program, now: datetime, *, deficits: bool = True) -> Account:
     levels = tuple(level.name for level in program.tiers.levels) if program.tiers else ()
-    first_order_at = draw(maybe(ints(1, 4 * 365 * MINUTES_A_DAY).map(lambda m: now - timedelta(minutes=m))))
+    first_order_at = draw(maybe(durations(4 * 365).map(lambda duration: now - duration)))
     anniversaries = anniversaries_at(first_order_at, now) if first_order_at else 0
     milestones = tuple(rule.id for rule in program.rules_of(MilestoneBonus))
     return Account(
@@ -228,7 +251,7 @@ def accounts(draw: st.DrawFn, program: Program, now: datetime, *, deficits: bool
         segment=draw(choose((None, None, "retail", EXCLUDED_SEGMENT))),
         tier=draw(choose((None, STALE_TIER, *levels))),
         buckets=draw(buckets(now.date())),
-        lifetime_spend=draw(decimals("0", "30000")),
+        lifetime_spend=draw(amounts(30_000)),
         wallet=draw(wallets(now, deficits=deficits)),
         first_order_at=first_order_at,
         anniversaries_rewarded=draw(ints(0, anniversaries)),
@@ -267,7 +290,7 @@ def order_payloads(
     draw: st.DrawFn, placed_at: datetime, codes: tuple[str, ...] = (), *, cents_only: bool = False
 ) -> dict[str, Any]:
     """An order as a storefront sends it, JSON-shaped: string prices, an ISO ``placed_at``."""
-    price = whole_cents("0", "400") if cents_only else decimals("0", "400")
+    price = amounts(400, 2 if cents_only else 4)
     lines = []
     for index in range(draw(ints(1, 5))):
         line: dict[str, Any] = {
@@ -308,18 +331,21 @@ class Scenario:
 def scenarios(
     draw: st.DrawFn,
     *,
-    deficits: bool = True,
+    deficits: bool = False,
     discounts: bool = True,
     usable_codes_only: bool = False,
     cents_only: bool = False,
     category_multipliers: bool = True,
+    tiered: bool = False,
 ) -> Scenario:
     """A program, an account, the codes the engine knows and an order that redeems nothing.
 
-    ``usable_codes_only`` drops the codes a preview would reject, as a commit requires.
+    ``deficits`` lets the account owe points (a cancel took back points already spent): only the
+    properties about balances need that state. ``usable_codes_only`` drops the codes a preview
+    would reject, as a commit requires.
     """
     placed_at = draw(moments())
-    program = draw(programs(placed_at, discounts=discounts, category_multipliers=category_multipliers))
+    program = draw(programs(placed_at, discounts=discounts, category_multipliers=category_multipliers, tiered=tiered))
     account = draw(accounts(program, placed_at, deficits=deficits))
     known = draw(known_codes(placed_at))
     payload = draw(order_payloads(placed_at, (*known, "NO-SUCH-CODE"), cents_only=cents_only))

@@ -59,7 +59,12 @@ class Wallet(BaseModel):
         return Wallet(lots=(*self.lots, added), deficit=self.deficit - paid)
 
     def redeem(self, points: int) -> tuple[Wallet, dict[str, int]]:
-        """Spend ``points`` from the oldest lots; returns the new wallet and what each lot gave."""
+        """Spend ``points`` from the oldest lots; returns the new wallet and what each lot gave.
+
+        Spending nothing always succeeds, even while a deficit makes the balance negative.
+        """
+        if points == 0:
+            return self, {}
         if points > self.balance:
             raise InsufficientPoints(points, self.balance)
         taken: dict[str, int] = {}
