@@ -14,6 +14,7 @@ PIP_VERSION ?= 26.3
 UV_VERSION  ?= 0.13.9
 # `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest release allowed by pyproject.toml.
 LOCK_FLAGS  ?=
+BENCH_FLAGS ?=
 # The Lambda runtime (template.yaml: python3.13). `make build` needs this interpreter.
 LAMBDA_PYTHON ?= python3.13
 
@@ -37,7 +38,7 @@ PYENV_ROOT_DIR := $(shell pyenv root 2>/dev/null)
 PY313_BIN      := $(lastword $(sort $(wildcard $(PYENV_ROOT_DIR)/versions/3.13.*/bin)))
 LAMBDA_PATH    := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help venv sam-venv test lint fmt check build run bench lock clean
+.PHONY: help venv sam-venv test lint fmt check build run bench openapi lock clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -95,13 +96,17 @@ build: $(SAM_STAMP) ## sam build into .aws-sam, then precompile the layer (hash-
 	$(SAM_VENV)/bin/sam build --template-file $(TEMPLATE) --build-dir $(BUILD_DIR)
 	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode checked-hash $(BUILD_DIR)/CoreLayer/python
 
-run: ## start the whole system locally (arrives with the local stack)
-	@echo "make run: the local stack (moto server, API on http://127.0.0.1:3000) arrives with a later change."
+# The local stack (local/): template.yaml on moto's server, the API on http://127.0.0.1:$${PORT:-3000}.
+# LOCAL_STOREFRONT_KEY / LOCAL_ADMIN_KEY override the local API keys. Ctrl-C stops it.
+run: $(VENV_STAMP) ## start the whole system locally: no AWS account, no Docker (PORT=3000)
+	exec $(VENV)/bin/python -m local
 
-bench: $(VENV_STAMP) ## run scripts/bench if present
-	@if [ -x scripts/bench ]; then PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/bench
-	elif [ -e scripts/bench ]; then $(VENV)/bin/python scripts/bench
-	else echo "no scripts/bench yet"; fi
+# `make bench BENCH_FLAGS="--markdown docs/performance.md"` also rewrites the performance page.
+bench: $(VENV_STAMP) ## DynamoDB calls per request and cold start against their budgets (~1 min)
+	$(VENV)/bin/python scripts/bench $(BENCH_FLAGS)
+
+openapi: $(VENV_STAMP) ## regenerate docs/openapi.json from the resolvers and template.yaml
+	$(VENV)/bin/python scripts/openapi.py --write
 
 # Regenerate the locks (network: PyPI). Commit the results.
 lock: ## re-resolve requirements/*.lock and layers/core/requirements.txt from pyproject.toml

@@ -2,11 +2,18 @@
 
 The template is the single source of truth; nothing here restates a table, a route or a schedule.
 Intrinsics are resolved the way CloudFormation would for the handful of functions the template
-uses (Ref, GetAtt, Sub, If, Equals, Join, Select); physical names get a local prefix.
+uses (Ref, GetAtt, Sub, If, Equals, Join, Select); physical names get a local prefix unless the
+template names a resource itself (TableName, QueueName, FunctionName).
+
+Besides tables, this module reads what SAM would turn into API Gateway, EventBridge and SQS wiring:
+``api_routes()`` (``Type: Api`` events), ``apis()`` (stage, authorizers, gateway responses),
+``schedules()`` (``Schedule`` / ``ScheduleV2`` events) and ``queue_mappings()`` (``Type: SQS``
+events), plus ``create_queues()`` and ``create_email_identities()``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +33,100 @@ PSEUDO = {
     "AWS::NoValue": None,
 }
 SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+FUNCTION = "AWS::Serverless::Function"
+IMPLICIT_API = "ServerlessRestApi"
+"""The API SAM creates for ``Type: Api`` events that name no ``RestApiId``."""
+NAME_PROPERTY = {"AWS::DynamoDB::Table": "TableName", "AWS::SQS::Queue": "QueueName", FUNCTION: "FunctionName"}
+DEFAULT_REAUTHORIZE_SECONDS = 300
+
+
+def api_id(logical_id: str) -> str:
+    """A stable, readable stand-in for the 10-character id API Gateway gives an API (``!Ref`` of the API)."""
+    return re.sub(r"[^a-z0-9]", "", logical_id.lower())[:10] or "localapi"
+
+
+def flag(value: Any, default: bool = False) -> bool:
+    """A template boolean: YAML ``true`` or the strings CloudFormation accepts (``"true"``, ``"True"``)."""
+    if value is None:
+        return default
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
+def logical_id_of(reference: Any) -> str | None:
+    """The logical id a ``!Ref X`` or ``!GetAtt X.Attr`` points at (unresolved template value)."""
+    if isinstance(reference, Mapping) and len(reference) == 1:
+        ((key, argument),) = reference.items()
+        if key == "Ref" and isinstance(argument, str):
+            return argument
+        if key == "Fn::GetAtt":
+            return str(argument.split(".", 1)[0] if isinstance(argument, str) else argument[0])
+    return None
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    """A Lambda authorizer of an ``AWS::Serverless::Api`` (``Auth.Authorizers.<name>``)."""
+
+    name: str
+    function: str
+    payload_type: str
+    identity_headers: tuple[str, ...]
+    identity_query_strings: tuple[str, ...]
+    reauthorize_seconds: int
+
+
+@dataclass(frozen=True)
+class Api:
+    """What API Gateway needs of an API: its stage, authorizers and gateway responses."""
+
+    logical_id: str
+    stage: str
+    authorizers: Mapping[str, Authorizer]
+    default_authorizer: str | None
+    gateway_responses: Mapping[str, Mapping[str, Any]]
+    binary_media_types: tuple[str, ...] = ()
+    stage_variables: Mapping[str, str] | None = None
+    throttle: tuple[float, int] | None = None
+    """Stage-wide (rate per second, burst) from ``MethodSettings`` on ``/*`` and ``*``, if declared."""
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One ``Type: Api`` event: ``method`` (upper case, or ``ANY``) on a path template of an API."""
+
+    function: str
+    event: str
+    api: str
+    method: str
+    path: str
+    authorizer: str | None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One ``Type: Schedule`` (EventBridge rule) or ``Type: ScheduleV2`` (EventBridge Scheduler) event."""
+
+    function: str
+    event: str
+    kind: str
+    expression: str
+    enabled: bool
+    name: str
+    arn: str
+    input: str | None = None
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class QueueMapping:
+    """One ``Type: SQS`` event: an event source mapping from a queue to a function."""
+
+    function: str
+    event: str
+    queue: str
+    batch_size: int
+    report_batch_item_failures: bool
+    enabled: bool
 
 
 @dataclass
@@ -36,9 +137,12 @@ class Stack:
     region: str = "eu-central-1"
     prefix: str = "loyalty-local"
     overrides: Mapping[str, str] = field(default_factory=dict)
+    base_dir: Path = ROOT
+    """Where ``CodeUri`` and ``ContentUri`` are relative to: the template's directory, as for ``sam build``."""
 
     @classmethod
     def load(cls, path: Path = TEMPLATE, **kwargs: Any) -> Stack:
+        kwargs.setdefault("base_dir", path.resolve().parent)
         return cls(template=load_yaml(path.read_text(encoding="utf-8")), **kwargs)
 
     @property
@@ -54,7 +158,14 @@ class Stack:
         return {name: str(self.overrides.get(name, spec.get("Default", ""))) for name, spec in declared.items()}
 
     def physical_name(self, logical_id: str) -> str:
-        return f"{self.prefix}-{logical_id}"
+        spec = self.resources.get(logical_id, {})
+        explicit = spec.get("Properties", {}).get(NAME_PROPERTY.get(spec.get("Type", ""), ""))
+        if explicit is not None:
+            return str(self.resolve(explicit))
+        name = f"{self.prefix}-{logical_id}"
+        if spec.get("Type") == "AWS::SQS::Queue" and flag(self.resolve(spec.get("Properties", {}).get("FifoQueue"))):
+            return f"{name}.fifo"
+        return name
 
     def arn(self, logical_id: str) -> str:
         kind = self.resources[logical_id]["Type"]
@@ -78,6 +189,11 @@ class Stack:
             raise KeyError(f"!Ref {name}: no such parameter or resource")
         if self.resources[name]["Type"] == "AWS::SQS::Queue":
             return f"http://sqs.{self.region}.localhost/{ACCOUNT_ID}/{self.physical_name(name)}"
+        if self.resources[name]["Type"] == "AWS::Serverless::Api":
+            return api_id(name)
+        if self.resources[name]["Type"] == "AWS::SES::EmailIdentity":
+            return self.resolve(self.resources[name]["Properties"]["EmailIdentity"])
+        # A secret's Ref is its ARN in AWS; its name serves every Secrets Manager call just as well.
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
@@ -111,6 +227,12 @@ class Stack:
             if key == "Fn::Equals":
                 first, second = (self.resolve(item) for item in argument)
                 return str(first) == str(second)
+            if key == "Fn::Not":
+                return not self.resolve(argument[0])
+            if key == "Fn::And":
+                return all(self.resolve(item) for item in argument)
+            if key == "Fn::Or":
+                return any(self.resolve(item) for item in argument)
             if key == "Fn::Join":
                 separator, items = argument
                 return separator.join(str(item) for item in self.resolve(items))
@@ -189,3 +311,247 @@ class Stack:
                     TableName=self.physical_name(logical_id), TimeToLiveSpecification=self.resolve(ttl)
                 )
         return names
+
+    # ------------------------------------------------------------------ functions and their events
+
+    def functions(self) -> dict[str, Mapping[str, Any]]:
+        return self.of_type(FUNCTION)
+
+    def events(self, logical_id: str, *kinds: str) -> dict[str, Mapping[str, Any]]:
+        """A function's events of the given ``Type``s, by event name, with their properties resolved lazily."""
+        declared = self.resources[logical_id].get("Properties", {}).get("Events", {}) or {}
+        return {name: event for name, event in declared.items() if event.get("Type") in kinds}
+
+    def job_name(self, logical_id: str) -> str:
+        """``TiersFunction`` -> ``tiers``: the name ``POST /_local/jobs/{name}`` runs a scheduled function by."""
+        return logical_id.removesuffix("Function").lower()
+
+    # ------------------------------------------------------------------ API Gateway
+
+    def apis(self) -> dict[str, Api]:
+        """Every API the functions' ``Type: Api`` events attach to, the implicit one included when used."""
+        apis = {
+            logical_id: self._api(logical_id, spec) for logical_id, spec in self.of_type("AWS::Serverless::Api").items()
+        }
+        if any(route.api == IMPLICIT_API for route in self.api_routes()) and IMPLICIT_API not in apis:
+            apis[IMPLICIT_API] = Api(IMPLICIT_API, "Prod", {}, None, {})
+        return apis
+
+    def _api(self, logical_id: str, spec: Mapping[str, Any]) -> Api:
+        properties = spec.get("Properties", {})
+        auth = properties.get("Auth", {}) or {}
+        authorizers = {}
+        for name, declared in (auth.get("Authorizers", {}) or {}).items():
+            function = logical_id_of(declared.get("FunctionArn"))
+            if function is None:
+                continue  # Cognito and IAM authorizers have no function to run locally
+            identity = declared.get("Identity", {}) or {}
+            payload_type = str(declared.get("FunctionPayloadType", "TOKEN"))
+            headers = identity.get("Headers") or (
+                [] if payload_type == "REQUEST" else [identity.get("Header", "Authorization")]
+            )
+            authorizers[name] = Authorizer(
+                name=name,
+                function=function,
+                payload_type=payload_type,
+                identity_headers=tuple(str(header).lower() for header in headers),
+                identity_query_strings=tuple(str(query) for query in identity.get("QueryStrings", []) or []),
+                reauthorize_seconds=int(self.resolve(identity.get("ReauthorizeEvery", DEFAULT_REAUTHORIZE_SECONDS))),
+            )
+        variables = properties.get("Variables")
+        return Api(
+            logical_id=logical_id,
+            stage=str(self.resolve(properties.get("StageName", "Prod"))),
+            authorizers=authorizers,
+            default_authorizer=self.resolve(auth.get("DefaultAuthorizer")),
+            gateway_responses=self.resolve(properties.get("GatewayResponses", {}) or {}),
+            binary_media_types=tuple(
+                str(kind).replace("~1", "/") for kind in self.resolve(properties.get("BinaryMediaTypes", []) or [])
+            ),
+            stage_variables={name: str(value) for name, value in self.resolve(variables).items()}
+            if variables
+            else None,
+            throttle=self._stage_throttle(properties.get("MethodSettings") or []),
+        )
+
+    def _stage_throttle(self, method_settings: list[Any]) -> tuple[float, int] | None:
+        for setting in self.resolve(method_settings):
+            stage_wide = setting.get("ResourcePath") == "/*" and setting.get("HttpMethod") == "*"
+            if stage_wide and "ThrottlingRateLimit" in setting:
+                rate = float(setting["ThrottlingRateLimit"])
+                return rate, int(setting.get("ThrottlingBurstLimit", max(1, int(rate))))
+        return None
+
+    def api_routes(self) -> list[ApiRoute]:
+        """Every ``Type: Api`` event of every function, with the authorizer that guards it (None: public)."""
+        routes = []
+        declared_apis = self.of_type("AWS::Serverless::Api")
+        for function in self.functions():
+            for event_name, event in self.events(function, "Api").items():
+                properties = event.get("Properties", {})
+                api = logical_id_of(properties.get("RestApiId")) or IMPLICIT_API
+                default = declared_apis.get(api, {}).get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
+                authorizer = (properties.get("Auth", {}) or {}).get("Authorizer", default)
+                routes.append(
+                    ApiRoute(
+                        function=function,
+                        event=event_name,
+                        api=api,
+                        method=str(properties["Method"]).upper(),
+                        path=str(self.resolve(properties["Path"])),
+                        authorizer=None if authorizer in (None, "NONE") else str(authorizer),
+                    )
+                )
+        return routes
+
+    # ------------------------------------------------------------------ EventBridge
+
+    def schedules(self) -> list[Schedule]:
+        """Every ``Schedule`` / ``ScheduleV2`` event; names and ARNs as the deployed rule or schedule would have."""
+        found = []
+        for function in self.functions():
+            for event_name, event in self.events(function, "Schedule", "ScheduleV2").items():
+                properties = self.resolve(event.get("Properties", {}))
+                name = str(properties.get("Name") or f"{self.physical_name(function)}-{event_name}")
+                if event["Type"] == "Schedule":
+                    arn = f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{name}"
+                    enabled = flag(
+                        properties.get("Enabled"), default=str(properties.get("State", "ENABLED")) == "ENABLED"
+                    )
+                else:
+                    group = properties.get("GroupName", "default")
+                    arn = f"arn:aws:scheduler:{self.region}:{ACCOUNT_ID}:schedule/{group}/{name}"
+                    enabled = str(properties.get("State", "ENABLED")) == "ENABLED"
+                found.append(
+                    Schedule(
+                        function=function,
+                        event=event_name,
+                        kind=str(event["Type"]),
+                        expression=str(properties["Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"]),
+                        enabled=enabled,
+                        name=name,
+                        arn=arn,
+                        input=properties.get("Input"),
+                        timezone=str(properties.get("ScheduleExpressionTimezone", "UTC")),
+                    )
+                )
+        return found
+
+    # ------------------------------------------------------------------ SQS
+
+    def queues(self) -> dict[str, Mapping[str, Any]]:
+        return self.of_type("AWS::SQS::Queue")
+
+    def queue_url(self, logical_id: str) -> str:
+        return str(self.ref(logical_id))
+
+    def queue_mappings(self) -> list[QueueMapping]:
+        """Every ``Type: SQS`` event: which function consumes which queue, in batches of what size."""
+        found = []
+        for function in self.functions():
+            for event_name, event in self.events(function, "SQS").items():
+                raw = event.get("Properties", {})
+                queue = logical_id_of(raw.get("Queue"))
+                if queue is None:
+                    raise ValueError(f"{function}.{event_name}: Queue must be !GetAtt <queue>.Arn of this template")
+                properties = self.resolve(raw)
+                found.append(
+                    QueueMapping(
+                        function=function,
+                        event=event_name,
+                        queue=queue,
+                        batch_size=int(properties.get("BatchSize", 10)),
+                        report_batch_item_failures="ReportBatchItemFailures"
+                        in properties.get("FunctionResponseTypes", []),
+                        enabled=flag(properties.get("Enabled"), default=True),
+                    )
+                )
+        return found
+
+    def create_queues(self, sqs: Any) -> list[str]:
+        """Create every queue with a boto3 SQS client, dead-letter queues first; returns their URLs."""
+        pending = dict(self.queues())
+        urls = []
+        while pending:
+            ready = [
+                logical_id
+                for logical_id, spec in pending.items()
+                if logical_id_of((spec.get("Properties", {}).get("RedrivePolicy") or {}).get("deadLetterTargetArn"))
+                not in pending
+            ]
+            if not ready:
+                raise ValueError(f"queues whose dead-letter queues form a cycle: {sorted(pending)}")
+            for logical_id in ready:
+                properties = self.resolve(pending.pop(logical_id).get("Properties", {}))
+                attributes = {
+                    name: json.dumps(value)
+                    if isinstance(value, Mapping)
+                    else str(value).lower()
+                    if isinstance(value, bool)
+                    else str(value)
+                    for name, value in properties.items()
+                    if name not in ("QueueName", "Tags")
+                }
+                urls.append(
+                    sqs.create_queue(QueueName=self.physical_name(logical_id), Attributes=attributes)["QueueUrl"]
+                )
+        return urls
+
+    # ------------------------------------------------------------------ Secrets Manager
+
+    def create_secrets(self, secretsmanager: Any) -> list[str]:
+        """Create every ``AWS::SecretsManager::Secret``: its ``SecretString``, or one generated as declared."""
+        names = []
+        for logical_id, spec in self.of_type("AWS::SecretsManager::Secret").items():
+            properties = self.resolve(spec.get("Properties", {}))
+            secret = properties.get("SecretString")
+            if secret is None:
+                secret = self._generated_secret(secretsmanager, properties.get("GenerateSecretString") or {})
+            name = str(properties.get("Name") or self.physical_name(logical_id))
+            secretsmanager.create_secret(Name=name, SecretString=secret)
+            names.append(name)
+        return names
+
+    @staticmethod
+    def _generated_secret(secretsmanager: Any, generate: Mapping[str, Any]) -> str:
+        options: dict[str, Any] = {}
+        for name, value in generate.items():
+            if name == "PasswordLength":
+                options[name] = int(value)
+            elif name == "ExcludeCharacters":
+                options[name] = str(value)
+            elif name.startswith(("Exclude", "Include", "Require")):
+                options[name] = flag(value)
+        password = str(secretsmanager.get_random_password(**options)["RandomPassword"])
+        if "SecretStringTemplate" in generate:
+            document = json.loads(generate["SecretStringTemplate"])
+            document[generate["GenerateStringKey"]] = password
+            return json.dumps(document)
+        return password
+
+    # ------------------------------------------------------------------ SES
+
+    def email_identities(self) -> list[str]:
+        """``AWS::SES::EmailIdentity`` resources, and the identities the functions' SES policy templates name
+        (an operator verifies those in SES; locally, creating them verifies them)."""
+        identities = [
+            str(self.resolve(spec["Properties"]["EmailIdentity"]))
+            for spec in self.of_type("AWS::SES::EmailIdentity").values()
+        ]
+        for logical_id in self.functions():
+            for policy in self.function_properties(logical_id).get("Policies", []) or []:
+                for name, arguments in policy.items() if isinstance(policy, Mapping) else ():
+                    identity = arguments.get("IdentityName") if isinstance(arguments, Mapping) else None
+                    if name.startswith("SES") and identity is not None:
+                        identities.append(str(self.resolve(identity)))
+        return list(dict.fromkeys(identities))
+
+    def create_email_identities(self, sesv2: Any) -> list[str]:
+        """Create (and, locally, thereby verify) every ``AWS::SES::EmailIdentity`` of the template."""
+        identities = self.email_identities()
+        for identity in identities:
+            sesv2.create_email_identity(EmailIdentity=identity)
+        for logical_id, spec in self.of_type("AWS::SES::ConfigurationSet").items():
+            name = self.resolve(spec.get("Properties", {}).get("Name")) or self.physical_name(logical_id)
+            sesv2.create_configuration_set(ConfigurationSetName=str(name))
+        return identities

@@ -1,13 +1,166 @@
-"""Response bodies that exist only at the HTTP edge (the core's models serve the rest)."""
+"""Request and response bodies that exist only at the HTTP edge (the core's models serve the rest).
+
+Money is a string with two decimals (half-even), percents are written as given (``"5"``), times are
+ISO-8601 UTC with a ``Z`` (``2026-12-10T10:00:00Z``), points are integers.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
+from loyalty.decision import Money, PercentText
+from loyalty.ledger import EntryKind, LedgerEntry
+from loyalty.money import round_money
+from loyalty.tiers import TierProgress
+from loyalty.types import Instant
+from loyalty_service.customers import AccountSummary
+from loyalty_service.ports import ActiveProgram
+from loyalty_service.surveys import Score
 
-class Cancelled(BaseModel):
+
+class Body(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+
+class Cancelled(Body):
     order_id: str
     points_reversed: int
     balance: int
+
+
+# ---------------------------------------------------------------------- GET /customers/{customer_id}
+
+
+class TierProgressBody(Body):
+    basis: str
+    volume: int | str
+    """Items (an integer) for the ``quantity`` basis; an amount (two-decimal string) for ``spend``."""
+    next_tier: str | None
+    remaining: int | str | None
+    """What the window still lacks for ``next_tier``, in the same unit; ``null`` at the highest tier."""
+
+    @classmethod
+    def of(cls, progress: TierProgress) -> TierProgressBody:
+        def shown(value: Any) -> int | str:
+            return int(value) if progress.basis == "quantity" else str(round_money(value))
+
+        return cls(
+            basis=progress.basis,
+            volume=shown(progress.volume),
+            next_tier=progress.next_tier,
+            remaining=None if progress.remaining is None else shown(progress.remaining),
+        )
+
+
+class ExpiringPoints(Body):
+    points: int
+    expires_at: datetime
+
+
+class ActiveDiscount(Body):
+    code: str
+    percent: PercentText
+    expires_at: datetime
+
+
+class ReferralStatus(Body):
+    code: str
+    referrals: int
+
+
+class AccountSummaryBody(Body):
+    customer_id: str
+    segment: str | None
+    balance: int
+    points_value: Money
+    tier: str | None
+    tier_progress: TierProgressBody | None
+    expiring: tuple[ExpiringPoints, ...]
+    discounts: tuple[ActiveDiscount, ...]
+    referral: ReferralStatus | None
+
+    @classmethod
+    def of(cls, summary: AccountSummary) -> AccountSummaryBody:
+        referral = summary.referral
+        return cls(
+            customer_id=summary.customer_id,
+            segment=summary.segment,
+            balance=summary.balance,
+            points_value=summary.points_value,
+            tier=summary.tier,
+            tier_progress=TierProgressBody.of(summary.progress) if summary.progress else None,
+            expiring=tuple(
+                ExpiringPoints(points=lot.remaining, expires_at=lot.expires_at)
+                for lot in summary.expiring
+                if lot.expires_at is not None
+            ),
+            discounts=tuple(
+                ActiveDiscount(code=code.code, percent=code.percent, expires_at=code.expires_at)
+                for code in summary.discounts
+            ),
+            referral=ReferralStatus(code=referral.code, referrals=referral.referrals) if referral else None,
+        )
+
+
+# ---------------------------------------------------------------------- GET /customers/{customer_id}/ledger
+
+
+class LedgerLine(Body):
+    at: datetime
+    kind: EntryKind
+    points: int
+    rule: str | None
+    order_id: str | None
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> LedgerLine:
+        return cls(at=entry.at, kind=entry.kind, points=entry.points, rule=entry.rule, order_id=entry.order_id)
+
+
+class LedgerBody(Body):
+    entries: tuple[LedgerLine, ...]
+    next_cursor: str | None
+    """Pass it back as ``cursor`` for the next (older) page; ``null`` on the last page."""
+
+
+# ---------------------------------------------------------------------- POST /customers/{customer_id}/nps
+
+
+class NpsRequest(Body):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    score: Score
+    answered_at: Instant | None = None
+    """When the customer answered; the time of the request when left out."""
+
+
+# ---------------------------------------------------------------------- DELETE /customers/{customer_id}
+
+
+class Erased(Body):
+    customer_id: str
+    erased: bool
+
+
+# ---------------------------------------------------------------------- POST /customers/{customer_id}/referral-code
+
+
+class ReferralCodeBody(Body):
+    code: str
+    referrals: int
+
+
+# ---------------------------------------------------------------------- /admin/program
+
+
+class ProgramVersion(Body):
+    version: int
+    activated_at: datetime
+    program: dict[str, Any]
+
+    @classmethod
+    def of(cls, active: ActiveProgram) -> ProgramVersion:
+        return cls(version=active.version, activated_at=active.activated_at, program=dict(active.document))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from loyalty.expiry import LotExpiry
 from loyalty.tiers import TierReview
-from loyalty_aws import clients
+from loyalty_aws import clients, digests
 from loyalty_aws.accounts import item_from_change, version_condition
 from loyalty_aws.codec import key, to_item
 from loyalty_aws.due import moment_key, shard, timestamp
@@ -19,6 +19,7 @@ from loyalty_aws.orders import DynamoOrderStore
 from loyalty_aws.settings import Settings, settings
 from loyalty_aws.transactions import Transaction
 from loyalty_aws.work import day_bound, due_ids, moment_bound
+from loyalty_service.digest_job import DigestMaterial
 from loyalty_service.ports import AccountChange, AccountRecord
 
 
@@ -152,6 +153,20 @@ class DynamoJobStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    # ------------------------------------------------------------------ digests
+
+    def digest_material(self, record: AccountRecord, since: datetime | None, at: datetime) -> DigestMaterial:
+        return digests.digest_material(self.client, self.config, record, since, at)
+
+    def claim_digest(self, customer_id: str, day: date, at: datetime) -> bool:
+        return digests.claim_digest(self.client, self.config, customer_id, day, at)
+
+    def release_digest(self, customer_id: str, day: date) -> None:
+        digests.release_digest(self.client, self.config, customer_id, day)
+
+    def mark_digested(self, record: AccountRecord, at: datetime) -> None:
+        digests.mark_digested(self.client, self.config, record, at)
 
     def _put_account(self, write: Transaction, change: AccountChange) -> None:
         write.put(

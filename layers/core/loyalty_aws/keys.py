@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from loyalty_aws import clients
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.due import timestamp
 from loyalty_aws.settings import Settings, settings
+from loyalty_service.access import ROLES, KeyHolder, Role
 
-Role = Literal["storefront", "admin"]
-ROLES: tuple[Role, ...] = ("storefront", "admin")
+__all__ = ["ROLES", "ApiKeyStore", "KeyHolder", "Role", "key_hash", "key_id"]
 
 
 def key_hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
+def key_id(api_key: str) -> str:
+    """A short, non-reversible handle of a key, safe to log: the first 8 hex digits of its SHA-256."""
+    return key_hash(api_key)[:8]
+
+
 class ApiKeyStore:
-    def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
+    def __init__(self, client: Any | None = None, config: Settings | None = None, *, table: str | None = None) -> None:
         self._client = client
         self._config = config
+        self._table = table
 
     @property
     def client(self) -> Any:
@@ -30,7 +36,7 @@ class ApiKeyStore:
 
     @property
     def table(self) -> str:
-        return (self._config or settings()).api_keys_table
+        return self._table or (self._config or settings()).api_keys_table
 
     def put(self, api_key: str, role: Role, label: str, *, at: datetime) -> None:
         if role not in ROLES:
@@ -40,10 +46,18 @@ class ApiKeyStore:
             Item=to_item({"key_hash": key_hash(api_key), "role": role, "label": label, "created_at": timestamp(at)}),
         )
 
-    def role_of(self, api_key: str) -> Role | None:
+    def holder_of(self, api_key: str) -> KeyHolder | None:
+        """The key's role and label, or ``None`` for a key never stored (or with a role no longer known)."""
         response = self.client.get_item(TableName=self.table, Key=key(key_hash=key_hash(api_key)))
         item = response.get("Item")
         if not item:
             return None
-        role = from_item(item).get("role")
-        return role if role in ROLES else None
+        values = from_item(item)
+        role = values.get("role")
+        if role not in ROLES:
+            return None
+        return KeyHolder(role=role, label=str(values.get("label") or role))
+
+    def role_of(self, api_key: str) -> Role | None:
+        holder = self.holder_of(api_key)
+        return holder.role if holder else None

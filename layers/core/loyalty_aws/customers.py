@@ -1,0 +1,247 @@
+"""The customer store: profile upserts, the summary's reads, ledger pages and the GDPR erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from loyalty.codes import Code
+from loyalty.commit import OrderRecord
+from loyalty.profile import Profile
+from loyalty_aws import clients
+from loyalty_aws.accounts import account_from_item
+from loyalty_aws.codec import from_item, key, to_item
+from loyalty_aws.codes import code_from_item
+from loyalty_aws.ledger import LedgerPage, read_page
+from loyalty_aws.settings import Settings, settings
+from loyalty_service.ports import AccountRecord
+
+OWNER_INDEX = "OwnerIndex"
+CUSTOMER_ORDERS_INDEX = "CustomerOrdersIndex"
+ERASED_PROFILE: Mapping[str, Any] = {"email_opt_in": False}
+"""What is left of a profile after a GDPR erasure: no email, no name, no locale; no digest."""
+SCRUB_WORKERS = 8
+SCRUB_ATTEMPTS = 5
+BATCH_GET_LIMIT = 100
+
+
+class DynamoCustomerStore:
+    def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
+        self._client = client
+        self._config = config
+
+    @property
+    def client(self) -> Any:
+        return self._client or clients.dynamodb()
+
+    @property
+    def config(self) -> Settings:
+        return self._config or settings()
+
+    # ------------------------------------------------------------------ reads
+
+    def load_account(self, customer_id: str) -> AccountRecord | None:
+        response = self.client.get_item(
+            TableName=self.config.accounts_table, Key=key(customer_id=customer_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return account_from_item(item, customer_id) if item else None
+
+    def account_exists(self, customer_id: str) -> bool:
+        response = self.client.get_item(
+            TableName=self.config.accounts_table,
+            Key=key(customer_id=customer_id),
+            ProjectionExpression="customer_id",
+            ConsistentRead=True,
+        )
+        return "Item" in response
+
+    def owned_codes(self, customer_id: str) -> list[Code]:
+        """The account's live codes (active discount codes, its referral code): ``OwnerIndex`` is sparse."""
+        return [
+            code_from_item(item)
+            for item in self._query(
+                TableName=self.config.codes_table,
+                IndexName=OWNER_INDEX,
+                KeyConditionExpression="owner_id = :owner",
+                ExpressionAttributeValues={":owner": {"S": customer_id}},
+            )
+        ]
+
+    def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage:
+        return read_page(self.client, self.config.ledger_table, customer_id, limit=limit, cursor=cursor)
+
+    # ------------------------------------------------------------------ writes
+
+    def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord:
+        """One ``UpdateItem``: the profile and its segment, ``version + 1`` so a commit in flight re-reads.
+
+        An account not stored yet is created with a zero balance (an order fills in the rest). A profile
+        sent after an erasure is new data from the storefront: the account is no longer marked erased.
+        """
+        values: dict[str, Any] = {
+            ":profile": profile.model_dump(mode="json", exclude_none=True),
+            ":zero": 0,
+            ":one": 1,
+        }
+        assignments = [
+            "#profile = :profile",
+            "#version = if_not_exists(#version, :zero) + :one",
+            "#balance = if_not_exists(#balance, :zero)",
+        ]
+        removals = ["#erased"]
+        if profile.segment is None:
+            removals.append("#segment")
+        else:
+            assignments.append("#segment = :segment")
+            values[":segment"] = profile.segment
+        response = self.client.update_item(
+            TableName=self.config.accounts_table,
+            Key=key(customer_id=customer_id),
+            UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
+            ExpressionAttributeNames={
+                "#profile": "profile",
+                "#version": "version",
+                "#balance": "balance",
+                "#erased": "erased",
+                "#segment": "segment",
+            },
+            ExpressionAttributeValues=to_item(values),
+            ReturnValues="ALL_NEW",
+        )
+        return account_from_item(response["Attributes"], customer_id)
+
+    def erase_profile(self, customer_id: str) -> bool:
+        try:
+            self.client.update_item(
+                TableName=self.config.accounts_table,
+                Key=key(customer_id=customer_id),
+                UpdateExpression="SET #profile = :profile, #erased = :erased, #version = #version + :one",
+                ConditionExpression="attribute_exists(customer_id)",
+                ExpressionAttributeNames={"#profile": "profile", "#erased": "erased", "#version": "version"},
+                ExpressionAttributeValues=to_item({":profile": dict(ERASED_PROFILE), ":erased": True, ":one": 1}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def scrub_ledger(self, customer_id: str) -> int:
+        """``REMOVE buyer_id`` from every ledger entry of the account that carries one."""
+        config = self.config
+        keys = [
+            {"customer_id": item["customer_id"], "entry_key": item["entry_key"]}
+            for item in self._query(
+                TableName=config.ledger_table,
+                KeyConditionExpression="customer_id = :customer",
+                FilterExpression="attribute_exists(buyer_id)",
+                ProjectionExpression="customer_id, entry_key",
+                ExpressionAttributeValues={":customer": {"S": customer_id}},
+            )
+        ]
+
+        def scrub(entry: dict[str, Any]) -> None:
+            self._ignoring_missing(
+                lambda: self.client.update_item(
+                    TableName=config.ledger_table,
+                    Key=entry,
+                    UpdateExpression="REMOVE buyer_id",
+                    ConditionExpression="attribute_exists(entry_key)",
+                )
+            )
+
+        self._each(scrub, keys)
+        return len(keys)
+
+    def scrub_orders(self, customer_id: str) -> int:
+        """Rewrite the account's order records without ``buyer_id``: each conditioned on the record it read."""
+        config = self.config
+        order_ids = [
+            from_item(item)["order_id"]
+            for item in self._query(
+                TableName=config.orders_table,
+                IndexName=CUSTOMER_ORDERS_INDEX,
+                KeyConditionExpression="customer_id = :customer",
+                ExpressionAttributeValues={":customer": {"S": customer_id}},
+            )
+        ]
+        carrying = [item for item in self._orders(order_ids) if _carries_buyer(item)]
+        self._each(self._scrub_order, carrying)
+        return len(carrying)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _scrub_order(self, item: Mapping[str, Any]) -> None:
+        table = self.config.orders_table
+        for _ in range(SCRUB_ATTEMPTS):
+            stored = item["record"]["S"]
+            scrubbed = _without_buyer(stored)
+            try:
+                self.client.update_item(
+                    TableName=table,
+                    Key={"order_id": item["order_id"]},
+                    UpdateExpression="SET #record = :scrubbed REMOVE buyer_id",
+                    ConditionExpression="#record = :read",
+                    ExpressionAttributeNames={"#record": "record"},
+                    ExpressionAttributeValues={":scrubbed": {"S": scrubbed}, ":read": {"S": stored}},
+                )
+                return
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+            # the record changed since it was read (a cancel): read it again and scrub what is there now
+            response = self.client.get_item(TableName=table, Key={"order_id": item["order_id"]}, ConsistentRead=True)
+            item = response.get("Item") or {}
+            if not item or not _carries_buyer(item):
+                return
+        raise RuntimeError(f"order {item['order_id']['S']!r} kept changing while being scrubbed")
+
+    def _orders(self, order_ids: list[str]) -> Iterator[dict[str, Any]]:
+        table = self.config.orders_table
+        for start in range(0, len(order_ids), BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {
+                table: {
+                    "Keys": [key(order_id=order_id) for order_id in order_ids[start : start + BATCH_GET_LIMIT]],
+                    "ConsistentRead": True,
+                }
+            }
+            while pending:
+                response = self.client.batch_get_item(RequestItems=pending)
+                yield from response.get("Responses", {}).get(table, [])
+                pending = response.get("UnprocessedKeys") or {}
+
+    def _query(self, **request: Any) -> Iterator[dict[str, Any]]:
+        for page in self.client.get_paginator("query").paginate(**request):
+            yield from page.get("Items", [])
+
+    @staticmethod
+    def _each(action: Callable[[Any], None], items: Iterable[Any]) -> None:
+        pending = list(items)
+        if len(pending) <= 1:
+            for item in pending:
+                action(item)
+            return
+        with ThreadPoolExecutor(max_workers=min(SCRUB_WORKERS, len(pending))) as pool:
+            for _ in pool.map(action, pending):
+                pass
+
+    @staticmethod
+    def _ignoring_missing(write: Callable[[], Any]) -> None:
+        try:
+            write()
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+
+def _carries_buyer(item: Mapping[str, Any]) -> bool:
+    return "buyer_id" in item or OrderRecord.model_validate_json(item["record"]["S"]).buyer_id is not None
+
+
+def _without_buyer(record: str) -> str:
+    """The stored record without ``buyer_id``, written as the order store writes records."""
+    return OrderRecord.model_validate_json(record).model_copy(update={"buyer_id": None}).model_dump_json()

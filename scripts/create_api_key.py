@@ -1,0 +1,59 @@
+"""Issue an API key: generate it, store its SHA-256 with a role and a label, print the key once.
+
+Usage (with the dev venv, AWS credentials or an endpoint in the environment):
+
+    python scripts/create_api_key.py --role storefront --label "shop-eu"
+    python scripts/create_api_key.py --role admin --label "ops" --table loyalty-dev-ApiKeysTable-XYZ
+
+The table comes from ``--table`` or ``API_KEYS_TABLE`` (the stack's ``ApiKeysTable``). boto3 finds the
+region and credentials as usual; ``AWS_ENDPOINT_URL`` points it at the local stack's emulation instead.
+The key is printed on stdout and nowhere else: it is not stored, so it cannot be shown again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from loyalty_aws.keys import ROLES, ApiKeyStore, key_id
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Issue an API key for the loyalty API and print it once.")
+    parser.add_argument("--role", required=True, choices=ROLES, help="storefront: storefront routes; admin: all")
+    parser.add_argument("--label", required=True, help="who holds the key (shown as the principal; no secrets)")
+    parser.add_argument(
+        "--table",
+        default=os.environ.get("API_KEYS_TABLE"),
+        help="the ApiKeysTable's physical name (default: $API_KEYS_TABLE)",
+    )
+    arguments = parser.parse_args(argv)
+    if not arguments.table:
+        parser.error("no table: pass --table or set API_KEYS_TABLE")
+    if not arguments.label.strip():
+        parser.error("--label must not be empty")
+    return arguments
+
+
+def main(argv: Sequence[str] | None = None, *, client: Any | None = None) -> int:
+    arguments = parse_arguments(argv)
+    if client is None:
+        import boto3  # the script's only AWS entry point; AWS_ENDPOINT_URL is honoured by boto3 itself
+
+        client = boto3.client("dynamodb")
+    api_key = secrets.token_urlsafe(32)
+    ApiKeyStore(client, table=arguments.table).put(
+        api_key, arguments.role, arguments.label.strip(), at=datetime.now(UTC)
+    )
+    print(f"issued a {arguments.role} key {key_id(api_key)}... for {arguments.label!r}", file=sys.stderr)
+    print(api_key)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""See a digest email before it goes out: HTML (and plain text next to it) written to a file.
+
+Usage (from the repository root, with the dev venv):
+
+    python scripts/render_digest.py --demo --locale en --out docs/sample-digest.html
+    python scripts/render_digest.py --customer ACME --time 2026-11-21T06:00:00Z --out /tmp/acme.html
+
+``--demo`` needs no AWS: it plays a realistic month of the SPEC example program
+(``docs/examples/program.json``) through the rules core itself (commits, a cancel, a referral,
+an expiry) and renders the digest the job would send on 2026-11-21 at 06:00 UTC.
+
+``--customer ID --time ISO`` reads the account, its ledger since its previous digest, its codes and
+the active program from DynamoDB through the adapters (AWS credentials and the table names of
+template.yaml in the environment: ``ACCOUNTS_TABLE``, ``LEDGER_TABLE``, ...; against the local
+stack when ``AWS_ENDPOINT_URL`` is set). Tier changes are taken from the upgrades recorded on the
+digest's orders (the nightly downgrades are the tier job's, which this preview does not read).
+
+The unsubscribe link of a preview is signed with a preview-only key: it does not work in production.
+``--out`` names the HTML file; the text part is written next to it with the suffix ``.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from loyalty.account import Account
+from loyalty.codes import DiscountCode, ReferralCode
+from loyalty.commit import Commit, cancel_order, commit_order
+from loyalty.digest import Digest, TierChangeRecord, build_digest
+from loyalty.ledger import LedgerEntry
+from loyalty.order import Order
+from loyalty.profile import Profile
+from loyalty.program import Program
+from loyalty_digest.render import RenderedEmail, render
+from loyalty_digest.unsubscribe import sign
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_PROGRAM = ROOT / "docs" / "examples" / "program.json"
+PREVIEW_SECRET = b"preview-only-key-never-used-to-send"
+DEFAULT_UNSUBSCRIBE_BASE = "https://rewards.example.com/unsubscribe"
+REFERRAL_CODE = "R9QK2M7TX"
+NEXT_PURCHASE_CODES = ("NP-4H7Q2W9K", "NP-6B2X9D4M", "NP-3R8J5T1W", "NP-9T2M4R6B", "NP-7F3K2Q9X", "NP-2C6V8X4Z")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments().parse_args(argv)
+    if args.demo:
+        digest = demo_digest()
+    elif args.time is None:
+        raise SystemExit("--customer needs --time (the job's time T)")
+    else:
+        digest = stored_digest(args.customer, _instant(args.time))
+    locale = args.locale or digest.locale
+    token = sign(digest.customer_id, PREVIEW_SECRET, issued_at=digest.at)
+    email = render(
+        digest,
+        locale=locale,
+        unsubscribe_url=f"{args.unsubscribe_base}?token={token}",
+        sender_name=args.sender_name or digest.program_name,
+    )
+    write(email, Path(args.out))
+    print(f"{args.out}: {email.subject!r} ({locale}; activity: {'yes' if digest.has_activity else 'none'})")
+    return 0
+
+
+def write(email: RenderedEmail, html_path: Path) -> None:
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(email.html, encoding="utf-8")
+    html_path.with_suffix(".txt").write_text(f"Subject: {email.subject}\n\n{email.text}", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------- the demo
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def demo_digest() -> Digest:
+    """ACME's digest of 2026-11-21 06:00 UTC, its previous one sent on 2026-11-18 06:00 UTC.
+
+    Before that digest: three orders over the past year (one redeeming 400 points). Since then:
+    the 600 points left of the oldest order expired, an order was placed and cancelled, the SPEC's
+    1,000-fastener order lifted ACME from Bronze to Silver, a Silver order issued a next-purchase
+    code, and BETA's first order with ACME's referral code earned ACME a 5 % reward code.
+    """
+    program = Program.parse(json.loads(DEMO_PROGRAM.read_text(encoding="utf-8")))
+    since, moment = at("2026-11-18T06:00:00Z"), at("2026-11-21T06:00:00Z")
+    demo = _DemoAccount(program)
+
+    demo.place(_order("SO-0901", "2025-11-19T08:30:00Z", ("GLOVES-NITRILE", 200, "5.00", "safety")))
+    demo.place(_order("SO-0950", "2025-12-12T13:05:00Z", ("CABLE-TIES-300", 400, "2.50", "electrical")))
+    demo.place(_order("SO-0980", "2026-06-10T09:40:00Z", ("DRILL-BIT-SET", 350, "4.00", "tools"), redeem=400))
+    demo.expire(at("2026-11-19T08:30:00Z"))
+    demo.cancel(demo.place(_order("SO-1000", "2026-11-19T09:00:00Z", ("SAFETY-GLASSES", 50, "12.00", "safety"))))
+    demo.place(_order("SO-1001", "2026-11-20T10:15:00Z", ("BOLT-M8", 1000, "0.45", "fasteners")))
+    demo.refer(_order("BT-0001", "2026-11-20T11:02:00Z", ("ANCHOR-M10", 100, "3.20", "fasteners"), customer_id="BETA"))
+    demo.place(_order("SO-1002", "2026-11-20T15:40:00Z", ("TORQUE-WRENCH", 40, "25.00", "tools")))
+
+    profile = Profile(email="purchasing@acme.example", name="Acme Industrial Supply", locale="en", email_opt_in=True)
+    entries = [entry for entry in demo.ledger if since < entry.at <= moment]
+    changes = [change for change in demo.tier_changes if since < change.at <= moment]
+    return build_digest(
+        program, demo.account, profile, entries, list(demo.codes.values()), (REFERRAL_CODE, 3), changes, since, moment
+    )
+
+
+class _DemoAccount:
+    """ACME as the engine would store it, moved on by the core's own commit, cancel and expiry."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.account = Account(customer_id="ACME")
+        self.ledger: list[LedgerEntry] = []
+        self.codes: dict[str, DiscountCode] = {}
+        self.tier_changes: list[TierChangeRecord] = []
+        minted = {"next_purchase": iter(NEXT_PURCHASE_CODES), "referral_reward": iter(["RR-5J8D3N2P"])}
+        self._mint = lambda kind: next(minted[kind])
+
+    def place(self, order: Order) -> Commit:
+        done = commit_order(self.program, self.account, order, {}, mint=self._mint)
+        self.account = done.account
+        self.ledger.extend(done.ledger)
+        if done.issued_code is not None:
+            self.codes[done.issued_code.code] = done.issued_code
+        tier = done.decision.tier
+        if tier is not None and tier.before != tier.after:
+            change = TierChangeRecord(before=tier.before, after=tier.after, at=order.placed_at, why="upgrade on order")
+            self.tier_changes.append(change)
+        return done
+
+    def cancel(self, done: Commit) -> None:
+        issued = self.codes.get(done.record.issued_code or "")
+        cancellation = cancel_order(self.account, done.record, issued)
+        self.account = cancellation.account
+        self.ledger.extend(cancellation.ledger)
+        if cancellation.revoked_code is not None:
+            self.codes[cancellation.revoked_code] = self.codes[cancellation.revoked_code].model_copy(
+                update={"status": "revoked"}
+            )
+
+    def refer(self, referee_order: Order) -> None:
+        """Another company's first order carrying ACME's referral code."""
+        code = ReferralCode(code=REFERRAL_CODE, customer_id="ACME", referrals=2)
+        order = referee_order.model_copy(update={"codes": [REFERRAL_CODE]})
+        referee = Account(customer_id=order.customer_id)
+        done = commit_order(self.program, referee, order, {REFERRAL_CODE: code}, mint=self._mint, referrer=self.account)
+        if done.referral is not None:
+            self.account = done.referral.referrer
+            self.ledger.extend(done.referral.ledger)
+            if done.referral.reward_code is not None:
+                self.codes[done.referral.reward_code.code] = done.referral.reward_code
+
+    def expire(self, moment: datetime) -> None:
+        """What the nightly expiry job does to the account at ``moment``."""
+        wallet, expired = self.account.wallet.expire(moment)
+        self.account = self.account.model_copy(update={"wallet": wallet})
+        self.ledger.extend(
+            LedgerEntry(
+                customer_id=self.account.customer_id,
+                at=item.lot.expires_at or moment,
+                kind="expire",
+                points=-item.points,
+                rule="expiry",
+                order_id=item.lot.order_id,
+                lot_id=item.lot.lot_id,
+            )
+            for item in expired
+        )
+
+
+def _order(
+    order_id: str,
+    placed_at: str,
+    *lines: tuple[str, int, str, str],
+    redeem: int = 0,
+    customer_id: str = "ACME",
+    codes: tuple[str, ...] = (),
+) -> Order:
+    return Order.parse(
+        {
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "placed_at": placed_at,
+            "currency": "EUR",
+            "lines": [
+                {"sku": sku, "quantity": quantity, "unit_price": price, "category": category}
+                for sku, quantity, price, category in lines
+            ],
+            "redeem_points": redeem,
+            "codes": list(codes),
+            "buyer_id": "jane.doe@acme.example",
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- from DynamoDB
+
+
+def stored_digest(customer_id: str, moment: datetime) -> Digest:
+    """The digest the job would build for ``customer_id`` at ``moment``, from the stored state."""
+    from loyalty_aws import clients
+    from loyalty_aws.codes import code_from_item
+    from loyalty_aws.ledger import read_page
+    from loyalty_aws.orders import DynamoOrderStore
+    from loyalty_aws.programs import DynamoProgramStore
+    from loyalty_aws.settings import settings
+
+    config = settings()
+    client = clients.dynamodb()
+    active = DynamoProgramStore().active()
+    if active is None:
+        raise SystemExit("no program is active: PUT /admin/program first")
+    store = DynamoOrderStore()
+    record = store.load_account(customer_id)
+    if not record.exists:
+        raise SystemExit(f"no account {customer_id!r}")
+    since = record.last_digest_at
+    entries = [entry for entry in _ledger_since(client, config.ledger_table, customer_id, since, read_page)]
+    entries = [entry for entry in entries if entry.at <= moment]
+    discount_codes: list[DiscountCode] = []
+    referral: tuple[str, int] | None = None
+    for item in _owned_codes(client, config.codes_table, customer_id):
+        code = code_from_item(item)
+        if isinstance(code, ReferralCode):
+            referral = (code.code, code.referrals)
+        elif code.status == "active":
+            discount_codes.append(code)
+    changes = []
+    for order_id in sorted({entry.order_id for entry in entries if entry.order_id and entry.kind == "earn"}):
+        order = store.load_order(order_id)
+        tier = order.decision.tier if order is not None and order.customer_id == customer_id else None
+        if order is not None and tier is not None and tier.before != tier.after:
+            changes.append(
+                TierChangeRecord(before=tier.before, after=tier.after, at=order.placed_at, why="upgrade on order")
+            )
+    return build_digest(
+        active.program,
+        record.account,
+        record.profile or Profile(),
+        entries,
+        discount_codes,
+        referral,
+        changes,
+        since,
+        moment,
+    )
+
+
+def _ledger_since(
+    client: Any, table: str, customer_id: str, since: datetime | None, read_page: Any
+) -> Iterator[LedgerEntry]:
+    """The account's entries after ``since``, newest first, reading pages until older ones begin."""
+    cursor = None
+    while True:
+        page = read_page(client, table, customer_id, limit=100, cursor=cursor)
+        for entry in page.entries:
+            if since is not None and entry.at <= since:
+                return
+            yield entry
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _owned_codes(client: Any, table: str, customer_id: str) -> Iterator[dict[str, Any]]:
+    request: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": "OwnerIndex",
+        "KeyConditionExpression": "owner_id = :id",
+        "ExpressionAttributeValues": {":id": {"S": customer_id}},
+    }
+    while True:
+        response = client.query(**request)
+        yield from response.get("Items", [])
+        last = response.get("LastEvaluatedKey")
+        if not last:
+            return
+        request["ExclusiveStartKey"] = last
+
+
+# ---------------------------------------------------------------------------------------------- arguments
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise SystemExit("--time needs an offset, e.g. 2026-11-21T06:00:00Z")
+    return moment.astimezone(UTC)
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--demo", action="store_true", help="the SPEC example program's demo account, no AWS")
+    source.add_argument("--customer", metavar="ID", help="an account stored in DynamoDB")
+    parser.add_argument("--time", metavar="ISO", help="the job's time T, e.g. 2026-11-21T06:00:00Z (with --customer)")
+    parser.add_argument("--locale", help="render in this locale (default: the profile's)")
+    parser.add_argument("--out", required=True, help="the HTML file to write; the text part goes next to it (.txt)")
+    parser.add_argument("--sender-name", help="the sender shown in the footer (default: the program's name)")
+    parser.add_argument("--unsubscribe-base", default=DEFAULT_UNSUBSCRIBE_BASE, help="the unsubscribe endpoint")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""docs/openapi.json is what the resolvers and template.yaml say now: a route change without `make openapi` fails."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scripts.openapi import DOCUMENT, Generated, check, generate, routes_of
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def generated() -> Generated:
+    return generate()
+
+
+@pytest.fixture(scope="module")
+def committed() -> dict[str, Any]:
+    return json.loads(DOCUMENT.read_text(encoding="utf-8"))
+
+
+def test_the_committed_document_is_what_the_code_generates(generated: Generated) -> None:
+    differences = check(generated)
+
+    assert not differences, "docs/openapi.json drifted from the code; run `make openapi`:\n  " + "\n  ".join(
+        differences
+    )
+
+
+def test_every_route_the_template_declares_is_documented(generated: Generated, committed: dict[str, Any]) -> None:
+    implemented = [function for function in generated.functions if function.logical_id not in generated.without_app]
+    declared = {(route.method.upper(), route.path) for function in implemented for route in function.routes}
+
+    missing = sorted(declared - routes_of(committed))
+
+    assert not missing, (
+        f"template routes missing from docs/openapi.json: {missing}; "
+        f"functions without `app` (not implemented yet, not checked): {generated.without_app or 'none'}"
+    )
+
+
+def test_every_documented_route_is_one_the_template_declares(generated: Generated, committed: dict[str, Any]) -> None:
+    declared = {(route.method.upper(), route.path) for function in generated.functions for route in function.routes}
+
+    undeclared = sorted(routes_of(committed) - declared)
+
+    assert not undeclared, (
+        f"routes in the resolvers that API Gateway would not serve (add them to template.yaml): {undeclared}"
+    )
+
+
+def test_the_document_is_valid_openapi(committed: dict[str, Any]) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+
+    validator.validate(committed)
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_error_answer_is_the_envelope(committed: dict[str, Any]) -> None:
+    envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    errors = {
+        (route, status): response["content"]["application/json"]["schema"]
+        for route, operation in operations(committed)
+        for status, response in operation["responses"].items()
+        if int(status) >= 400
+    }
+
+    assert errors
+    assert {key: schema for key, schema in errors.items() if schema != envelope} == {}
+
+
+def test_every_route_documents_its_success_answer(committed: dict[str, Any]) -> None:
+    without_success = [
+        route
+        for route, operation in operations(committed)
+        if not any(
+            200 <= int(status) < 300 and "content" in answer for status, answer in operation["responses"].items()
+        )
+    ]
+
+    assert without_success == []
+
+
+def test_every_route_behind_a_key_documents_the_401(committed: dict[str, Any]) -> None:
+    without_401 = [
+        route
+        for route, operation in operations(committed)
+        if operation.get("security") and "401" not in operation["responses"]
+    ]
+
+    assert without_401 == []
+    assert committed["components"]["securitySchemes"]["StorefrontKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "API key authorizer for storefront routes (storefront and admin keys pass).",
+    }
