@@ -94,6 +94,7 @@ build: $(SAM_STAMP) ## sam build into .aws-sam, then precompile the layer (hash-
 	echo "Lambda runtime interpreter: $$(command -v $(LAMBDA_PYTHON)) ($$($(LAMBDA_PYTHON) -V))"
 	set -x
 	$(SAM_VENV)/bin/sam build --template-file $(TEMPLATE) --build-dir $(BUILD_DIR)
+	PYTHONPATH=layers/core $(PYTHON) scripts/trim_babel.py $(BUILD_DIR)/CoreLayer/python
 	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode checked-hash $(BUILD_DIR)/CoreLayer/python
 
 # The local stack (local/): template.yaml on moto's server, the API on http://127.0.0.1:$${PORT:-3000}.

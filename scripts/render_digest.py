@@ -12,8 +12,8 @@ an expiry) and renders the digest the job would send on 2026-11-21 at 06:00 UTC.
 ``--customer ID --time ISO`` reads the account, its ledger since its previous digest, its codes and
 the active program from DynamoDB through the adapters (AWS credentials and the table names of
 template.yaml in the environment: ``ACCOUNTS_TABLE``, ``LEDGER_TABLE``, ...; against the local
-stack when ``AWS_ENDPOINT_URL`` is set). Tier changes are taken from the upgrades recorded on the
-digest's orders (the nightly downgrades are the tier job's, which this preview does not read).
+stack when ``AWS_ENDPOINT_URL`` is set: then table names default to the local stack's, read from
+template.yaml). It reads what the digest job reads, tier changes included.
 
 The unsubscribe link of a preview is signed with a preview-only key: it does not work in production.
 ``--out`` names the HTML file; the text part is written next to it with the suffix ``.txt``.
@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from loyalty.account import Account
 from loyalty.codes import DiscountCode, ReferralCode
@@ -55,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.time is None:
         raise SystemExit("--customer needs --time (the job's time T)")
     else:
+        _local_table_names()
         digest = stored_digest(args.customer, _instant(args.time))
     locale = args.locale or digest.locale
     token = sign(digest.customer_id, PREVIEW_SECRET, issued_at=digest.at)
@@ -203,86 +203,41 @@ def _order(
 # ---------------------------------------------------------------------------------------------- from DynamoDB
 
 
+def _local_table_names() -> None:
+    """Against the local stack, the tables are named as ``make run`` names them, from template.yaml."""
+    if os.environ.get("AWS_ENDPOINT_URL") and "ACCOUNTS_TABLE" not in os.environ:
+        from local.cloudformation import Stack
+
+        os.environ.update(Stack.load().function_environment("DigestFunction"))
+
+
 def stored_digest(customer_id: str, moment: datetime) -> Digest:
-    """The digest the job would build for ``customer_id`` at ``moment``, from the stored state."""
+    """The digest the job would build for ``customer_id`` at ``moment``, read exactly as the job reads it."""
     from loyalty_aws import clients
-    from loyalty_aws.codes import code_from_item
-    from loyalty_aws.ledger import read_page
+    from loyalty_aws.digests import digest_material
     from loyalty_aws.orders import DynamoOrderStore
     from loyalty_aws.programs import DynamoProgramStore
     from loyalty_aws.settings import settings
 
-    config = settings()
-    client = clients.dynamodb()
     active = DynamoProgramStore().active()
     if active is None:
         raise SystemExit("no program is active: PUT /admin/program first")
-    store = DynamoOrderStore()
-    record = store.load_account(customer_id)
+    record = DynamoOrderStore().load_account(customer_id)
     if not record.exists:
         raise SystemExit(f"no account {customer_id!r}")
     since = record.last_digest_at
-    entries = [entry for entry in _ledger_since(client, config.ledger_table, customer_id, since, read_page)]
-    entries = [entry for entry in entries if entry.at <= moment]
-    discount_codes: list[DiscountCode] = []
-    referral: tuple[str, int] | None = None
-    for item in _owned_codes(client, config.codes_table, customer_id):
-        code = code_from_item(item)
-        if isinstance(code, ReferralCode):
-            referral = (code.code, code.referrals)
-        elif code.status == "active":
-            discount_codes.append(code)
-    changes = []
-    for order_id in sorted({entry.order_id for entry in entries if entry.order_id and entry.kind == "earn"}):
-        order = store.load_order(order_id)
-        tier = order.decision.tier if order is not None and order.customer_id == customer_id else None
-        if order is not None and tier is not None and tier.before != tier.after:
-            changes.append(
-                TierChangeRecord(before=tier.before, after=tier.after, at=order.placed_at, why="upgrade on order")
-            )
+    material = digest_material(clients.dynamodb(), settings(), record, since, moment)
     return build_digest(
         active.program,
         record.account,
         record.profile or Profile(),
-        entries,
-        discount_codes,
-        referral,
-        changes,
+        material.entries,
+        material.codes,
+        material.referral,
+        material.tier_changes,
         since,
         moment,
     )
-
-
-def _ledger_since(
-    client: Any, table: str, customer_id: str, since: datetime | None, read_page: Any
-) -> Iterator[LedgerEntry]:
-    """The account's entries after ``since``, newest first, reading pages until older ones begin."""
-    cursor = None
-    while True:
-        page = read_page(client, table, customer_id, limit=100, cursor=cursor)
-        for entry in page.entries:
-            if since is not None and entry.at <= since:
-                return
-            yield entry
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
-
-
-def _owned_codes(client: Any, table: str, customer_id: str) -> Iterator[dict[str, Any]]:
-    request: dict[str, Any] = {
-        "TableName": table,
-        "IndexName": "OwnerIndex",
-        "KeyConditionExpression": "owner_id = :id",
-        "ExpressionAttributeValues": {":id": {"S": customer_id}},
-    }
-    while True:
-        response = client.query(**request)
-        yield from response.get("Items", [])
-        last = response.get("LastEvaluatedKey")
-        if not last:
-            return
-        request["ExclusiveStartKey"] = last
 
 
 # ---------------------------------------------------------------------------------------------- arguments

@@ -12,8 +12,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty_api.admin import ProgramVersion
 from loyalty_api.http import create_resolver
-from loyalty_api.models import ProgramVersion
 from loyalty_aws.programs import DynamoProgramStore
 from loyalty_service.admin import ProgramAdmin
 from loyalty_service.programs import ProgramSource

@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.profile import Profile
+from loyalty_api.customers import AccountSummaryBody, Erased, LedgerBody, LedgerLine, NpsRequest
 from loyalty_api.http import create_resolver, error_response
-from loyalty_api.models import AccountSummaryBody, Erased, LedgerBody, LedgerLine, NpsRequest
 from loyalty_aws.customers import DynamoCustomerStore
 from loyalty_aws.idempotency import IDEMPOTENCY, PowertoolsOnce
 from loyalty_aws.programs import DynamoProgramStore

@@ -18,7 +18,7 @@ from loyalty.decision import Decision
 from loyalty.order import Order
 from loyalty_api.http import create_resolver
 from loyalty_api.metrics import record_decision
-from loyalty_api.models import Cancelled
+from loyalty_api.orders import Cancelled
 from loyalty_aws.orders import DynamoOrderStore
 from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.settings import settings

@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty_api.http import create_resolver
-from loyalty_api.models import ReferralCodeBody
+from loyalty_api.referrals import ReferralCodeBody
 from loyalty_aws.referrals import DynamoReferralStore
 from loyalty_service.referrals import ReferralService
 

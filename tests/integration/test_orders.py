@@ -162,8 +162,9 @@ class TestCommit:
         assert reconcile(dynamodb) == {"NEWCO": response.body["points"]}
 
     def test_the_same_order_from_8_threads_at_once_awards_once(self, orders: ModuleType, dynamodb: Any) -> None:
+        instances = [load_function("functions/orders") for _ in range(8)]  # one per thread, like 8 Lambdas
         with ThreadPoolExecutor(max_workers=8) as pool:
-            responses = list(pool.map(lambda _: commit(orders, order()), range(8)))
+            responses = list(pool.map(lambda instance: commit(instance, order()), instances))
 
         assert sorted(response.status for response in responses) == [200] * 7 + [201]
         assert len({str(response.body) for response in responses}) == 1
@@ -279,7 +280,7 @@ class TestRaces:
         racers = [order(order_id=f"SO-20{index}", codes=[code]) for index in range(2)]
         # WHEN two orders carry it at the same moment
         with ThreadPoolExecutor(max_workers=2) as pool:
-            responses = list(pool.map(lambda body: commit(orders, body), racers))
+            responses = list(pool.map(lambda body: commit(load_function("functions/orders"), body), racers))
         # THEN exactly one uses it; the other is refused because it is used, and changes nothing
         assert sorted(response.status for response in responses) == [201, 409]
         loser = next(response for response in responses if response.status == 409)
@@ -295,7 +296,7 @@ class TestRaces:
             for index in range(8)
         ]
         with ThreadPoolExecutor(max_workers=8) as pool:
-            responses = list(pool.map(lambda body: commit(orders, body), spenders))
+            responses = list(pool.map(lambda body: commit(load_function("functions/orders"), body), spenders))
         # THEN as many succeed as the points allow, the rest are refused, and nothing goes negative
         created = [response for response in responses if response.status == 201]
         assert len(created) == earned // 950

@@ -18,7 +18,7 @@ from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, VolumeBucket
 from loyalty.wallet import Wallet
-from loyalty_api.models import AccountSummaryBody, TierProgressBody
+from loyalty_api.customers import AccountSummaryBody, TierProgressBody
 from loyalty_service.customers import CustomerService, summarize
 from loyalty_service.ports import AccountRecord, ActiveProgram
 from loyalty_service.programs import ProgramSource

@@ -11,12 +11,11 @@ from botocore.exceptions import ClientError
 from loyalty.codes import Code
 from loyalty.commit import OrderRecord
 from loyalty.profile import Profile
-from loyalty_aws import clients
 from loyalty_aws.accounts import account_from_item
+from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item
 from loyalty_aws.ledger import LedgerPage, read_page
-from loyalty_aws.settings import Settings, settings
 from loyalty_service.ports import AccountRecord
 
 OWNER_INDEX = "OwnerIndex"
@@ -28,19 +27,7 @@ SCRUB_ATTEMPTS = 5
 BATCH_GET_LIMIT = 100
 
 
-class DynamoCustomerStore:
-    def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
-        self._client = client
-        self._config = config
-
-    @property
-    def client(self) -> Any:
-        return self._client or clients.dynamodb()
-
-    @property
-    def config(self) -> Settings:
-        return self._config or settings()
-
+class DynamoCustomerStore(DynamoAdapter):
     # ------------------------------------------------------------------ reads
 
     def load_account(self, customer_id: str) -> AccountRecord | None:

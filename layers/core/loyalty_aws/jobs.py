@@ -10,32 +10,24 @@ from botocore.exceptions import ClientError
 
 from loyalty.expiry import LotExpiry
 from loyalty.tiers import TierReview
-from loyalty_aws import clients, digests
+from loyalty_aws import digests
 from loyalty_aws.accounts import item_from_change, version_condition
+from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import key, to_item
 from loyalty_aws.due import moment_key, shard, timestamp
 from loyalty_aws.ledger import ledger_item
 from loyalty_aws.orders import DynamoOrderStore
-from loyalty_aws.settings import Settings, settings
+from loyalty_aws.settings import Settings
 from loyalty_aws.transactions import Transaction
 from loyalty_aws.work import day_bound, due_ids, moment_bound
 from loyalty_service.digest_job import DigestMaterial
 from loyalty_service.ports import AccountChange, AccountRecord
 
 
-class DynamoJobStore:
+class DynamoJobStore(DynamoAdapter):
     def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
-        self._client = client
-        self._config = config
+        super().__init__(client, config)
         self._accounts = DynamoOrderStore(client, config)
-
-    @property
-    def client(self) -> Any:
-        return self._client or clients.dynamodb()
-
-    @property
-    def config(self) -> Settings:
-        return self._config or settings()
 
     def load_account(self, customer_id: str) -> AccountRecord:
         return self._accounts.load_account(customer_id)

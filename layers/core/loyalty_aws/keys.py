@@ -6,10 +6,10 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from loyalty_aws import clients
+from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.due import timestamp
-from loyalty_aws.settings import Settings, settings
+from loyalty_aws.settings import Settings
 from loyalty_service.access import ROLES, KeyHolder, Role
 
 __all__ = ["ROLES", "ApiKeyStore", "KeyHolder", "Role", "key_hash", "key_id"]
@@ -24,19 +24,14 @@ def key_id(api_key: str) -> str:
     return key_hash(api_key)[:8]
 
 
-class ApiKeyStore:
+class ApiKeyStore(DynamoAdapter):
     def __init__(self, client: Any | None = None, config: Settings | None = None, *, table: str | None = None) -> None:
-        self._client = client
-        self._config = config
+        super().__init__(client, config)
         self._table = table
 
     @property
-    def client(self) -> Any:
-        return self._client or clients.dynamodb()
-
-    @property
     def table(self) -> str:
-        return self._table or (self._config or settings()).api_keys_table
+        return self._table or self.config.api_keys_table
 
     def put(self, api_key: str, role: Role, label: str, *, at: datetime) -> None:
         if role not in ROLES:

@@ -8,13 +8,12 @@ from typing import Any
 from loyalty.codes import Code
 from loyalty.commit import Cancellation, Commit, OrderRecord
 from loyalty.order import Order
-from loyalty_aws import clients
 from loyalty_aws.accounts import account_from_item, item_from_change, version_condition
+from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item, discount_code_item
 from loyalty_aws.due import sortable, timestamp
 from loyalty_aws.ledger import ledger_item
-from loyalty_aws.settings import Settings, settings
 from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import AccountChange, AccountRecord, OrderAlreadyCommitted, OrderContext
 
@@ -38,19 +37,7 @@ def order_from_item(item: Mapping[str, Any]) -> OrderRecord:
     return OrderRecord.model_validate_json(from_item(item)["record"])
 
 
-class DynamoOrderStore:
-    def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
-        self._client = client
-        self._config = config
-
-    @property
-    def client(self) -> Any:
-        return self._client or clients.dynamodb()
-
-    @property
-    def config(self) -> Settings:
-        return self._config or settings()
-
+class DynamoOrderStore(DynamoAdapter):
     # ------------------------------------------------------------------ reads
 
     def load_for_order(self, order: Order, *, with_record: bool) -> OrderContext:

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from loyalty.program import Program
-from loyalty_aws import clients
 from loyalty_aws.accounts import instant
+from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.due import timestamp
-from loyalty_aws.settings import Settings, settings
 from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import ActiveProgram, StaleState
 
@@ -20,18 +19,10 @@ PROGRAM_ID = "default"
 POINTER = 0
 
 
-class DynamoProgramStore:
-    def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
-        self._client = client
-        self._config = config
-
-    @property
-    def client(self) -> Any:
-        return self._client or clients.dynamodb()
-
+class DynamoProgramStore(DynamoAdapter):
     @property
     def table(self) -> str:
-        return (self._config or settings()).programs_table
+        return self.config.programs_table
 
     def active(self) -> ActiveProgram | None:
         response = self.client.get_item(

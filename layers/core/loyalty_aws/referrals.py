@@ -4,32 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from loyalty.codes import ReferralCode
-from loyalty_aws import clients
 from loyalty_aws.accounts import account_from_item, item_from_record
+from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import key, to_item
 from loyalty_aws.codes import code_from_item, referral_code_item
 from loyalty_aws.due import timestamp
-from loyalty_aws.settings import Settings, settings
 from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import AccountRecord
 
 
-class DynamoReferralStore:
-    def __init__(self, client: Any | None = None, config: Settings | None = None) -> None:
-        self._client = client
-        self._config = config
-
-    @property
-    def client(self) -> Any:
-        return self._client or clients.dynamodb()
-
-    @property
-    def config(self) -> Settings:
-        return self._config or settings()
-
+class DynamoReferralStore(DynamoAdapter):
     def load_account(self, customer_id: str) -> AccountRecord:
         response = self.client.get_item(
             TableName=self.config.accounts_table, Key=key(customer_id=customer_id), ConsistentRead=True

@@ -1,35 +1,20 @@
-"""Request and response bodies that exist only at the HTTP edge (the core's models serve the rest).
-
-Money is a string with two decimals (half-even), percents are written as given (``"5"``), times are
-ISO-8601 UTC with a ``Z`` (``2026-12-10T10:00:00Z``), points are integers.
-"""
+"""Bodies of the /customers routes: the account summary, the ledger, NPS answers, erasure."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from loyalty.decision import Money, PercentText
 from loyalty.ledger import EntryKind, LedgerEntry
 from loyalty.money import round_money
 from loyalty.tiers import TierProgress
 from loyalty.types import Instant
+from loyalty_api.body import Body
 from loyalty_service.customers import AccountSummary
-from loyalty_service.ports import ActiveProgram
 from loyalty_service.surveys import Score
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Cancelled(Body):
-    order_id: str
-    points_reversed: int
-    balance: int
-
 
 # ---------------------------------------------------------------------- GET /customers/{customer_id}
 
@@ -143,24 +128,3 @@ class NpsRequest(Body):
 class Erased(Body):
     customer_id: str
     erased: bool
-
-
-# ---------------------------------------------------------------------- POST /customers/{customer_id}/referral-code
-
-
-class ReferralCodeBody(Body):
-    code: str
-    referrals: int
-
-
-# ---------------------------------------------------------------------- /admin/program
-
-
-class ProgramVersion(Body):
-    version: int
-    activated_at: datetime
-    program: dict[str, Any]
-
-    @classmethod
-    def of(cls, active: ActiveProgram) -> ProgramVersion:
-        return cls(version=active.version, activated_at=active.activated_at, program=dict(active.document))

@@ -1,0 +1,10 @@
+"""The body of POST /customers/{customer_id}/referral-code."""
+
+from __future__ import annotations
+
+from loyalty_api.body import Body
+
+
+class ReferralCodeBody(Body):
+    code: str
+    referrals: int
