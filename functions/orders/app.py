@@ -47,7 +47,18 @@ def preview(order: Annotated[Order, Body()]) -> Decision:
     return decision
 
 
-@app.post("/orders", summary="Commit an order: 201 the first time, 200 with the same body when replayed")
+@app.post(
+    "/orders",
+    summary="Commit an order: 201 the first time, 200 with the same body when replayed",
+    responses={
+        200: {
+            "description": "the order was committed before: its stored decision",
+            "content": {"application/json": {"model": Decision}},
+        },
+        201: {"description": "the order is committed", "content": {"application/json": {"model": Decision}}},
+        409: {"description": "the same order_id with another payload, or a code or redemption that cannot apply"},
+    },
+)
 def commit(order: Annotated[Order, Body()]) -> Response[Decision]:
     committed = orders().commit(order)
     if committed.created:
