@@ -193,3 +193,22 @@ def test_a_forged_unsubscribe_token_is_a_400(functions: dict[str, ModuleType]) -
 
     assert page.status == 400
     assert DynamoOrderStore().load_account("ACME").profile.email_opt_in is True  # type: ignore[union-attr]
+
+
+def test_a_cancel_after_a_digest_is_told_in_the_next_one(functions: dict[str, ModuleType]) -> None:
+    # GIVEN an order already told in a digest
+    put_profile(functions)
+    decision = commit(functions)
+    run_digest(functions, "2026-11-21T07:00:00Z")
+    # WHEN it is cancelled the next day (its reversals are dated at the order, before that digest)
+    cancel = api_event("orders-cancel", path_parameters={"order_id": "SO-1001"})
+    assert call(functions["orders"], cancel).status == 200
+    summary = run_digest(functions, "2026-11-22T07:00:00Z")
+    # THEN the next digest tells it, once
+    assert summary["changed"] == 1
+    told = outbox()[1]["text"]
+    assert "Order SO-1001 [Cancelled]" in told
+    assert f"-{decision['points']:,}  Order cancelled" in told
+    assert "Your balance: 0 points" in told
+    assert run_digest(functions, "2026-11-23T07:00:00Z")["due"] == 0
+    assert len(outbox()) == 2

@@ -68,6 +68,7 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         activity_since=parse_time(activity.split("#", 1)[0]) if activity else None,
         last_digest_at=parse_time(values.get("last_digest_at")),
         erased=values.get("erased", False),
+        cancels_to_tell=tuple(values.get("cancels_to_tell", ())),
     )
 
 
@@ -87,6 +88,7 @@ def item_from_change(change: AccountChange, shards: int) -> dict[str, Any]:
         activity_since=activity,
         last_digest_at=before.last_digest_at,
         erased=before.erased,
+        cancels_to_tell=(*before.cancels_to_tell, *([change.cancelled_order] if change.cancelled_order else [])),
         shards=shards,
     )
 
@@ -102,6 +104,7 @@ def item_from_record(record: AccountRecord, shards: int, *, version: int) -> dic
         activity_since=record.activity_since,
         last_digest_at=record.last_digest_at,
         erased=record.erased,
+        cancels_to_tell=record.cancels_to_tell,
         shards=shards,
     )
 
@@ -118,6 +121,7 @@ def account_item(
     last_digest_at: datetime | None,
     erased: bool,
     shards: int,
+    cancels_to_tell: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     customer_id = account.customer_id
     account_shard = shard(customer_id, shards)
@@ -152,6 +156,7 @@ def account_item(
         "last_event_at": timestamp(last_event_at) if last_event_at else None,
         "last_digest_at": timestamp(last_digest_at) if last_digest_at else None,
         "erased": erased or None,
+        "cancels_to_tell": list(cancels_to_tell) or None,
     }
     if tier_review_on is not None:
         values |= {"tier_review_shard": account_shard, "tier_review_key": day_key(tier_review_on, customer_id)}

@@ -37,6 +37,7 @@ def digest_material(
         KeyConditionExpression="customer_id = :customer AND entry_key BETWEEN :lower AND :upper",
         ExpressionAttributeValues=to_item({":customer": customer_id, ":lower": lower, ":upper": f"{sortable(at)}$"}),
     )
+    entries.extend(_late_reversals(client, config, customer_id, record.cancels_to_tell, entries))
     owned = _query_all(
         client,
         TableName=config.codes_table,
@@ -66,6 +67,29 @@ def digest_material(
         referral=referral,
         tier_changes=changes,
     )
+
+
+def _late_reversals(
+    client: Any, config: Settings, customer_id: str, order_ids: tuple[str, ...], read: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The reversals of orders cancelled since the last digest that are dated before it (at their order)."""
+    seen = {item["entry_key"]["S"] for item in read}
+    found = []
+    for order_id in order_ids:
+        order = client.get_item(TableName=config.orders_table, Key=key(order_id=order_id), ConsistentRead=True)
+        if "Item" not in order:
+            continue
+        placed_at = instant(from_item(order["Item"])["placed_at"])
+        prefix = f"{sortable(placed_at)}#{order_id}#reverse#"
+        for item in _query_all(
+            client,
+            TableName=config.ledger_table,
+            KeyConditionExpression="customer_id = :customer AND begins_with(entry_key, :prefix)",
+            ExpressionAttributeValues=to_item({":customer": customer_id, ":prefix": prefix}),
+        ):
+            if item["entry_key"]["S"] not in seen:
+                found.append(item)
+    return found
 
 
 def claim_digest(client: Any, config: Settings, customer_id: str, day: date, at: datetime) -> bool:
@@ -104,17 +128,21 @@ def mark_digested(client: Any, config: Settings, record: AccountRecord, at: date
         client.update_item(
             TableName=config.accounts_table,
             Key=key(customer_id=customer_id),
-            UpdateExpression="SET last_digest_at = :at, version = version + :one REMOVE digest_shard, digest_key",
+            UpdateExpression=(
+                "SET last_digest_at = :at, version = version + :one REMOVE digest_shard, digest_key, cancels_to_tell"
+            ),
             ConditionExpression="version = :read",
             ExpressionAttributeValues=values,
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
+        # Cancels are appended: the ones just told are the first of the list, later ones stay for the next digest.
+        told = ", ".join(f"cancels_to_tell[{index}]" for index in range(len(record.cancels_to_tell)))
         client.update_item(
             TableName=config.accounts_table,
             Key=key(customer_id=customer_id),
-            UpdateExpression="SET last_digest_at = :at, version = version + :one",
+            UpdateExpression="SET last_digest_at = :at, version = version + :one" + (f" REMOVE {told}" if told else ""),
             ConditionExpression="attribute_exists(customer_id)",
             ExpressionAttributeValues={name: value for name, value in values.items() if name != ":read"},
         )

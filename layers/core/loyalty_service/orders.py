@@ -115,6 +115,7 @@ class OrderService:
                 tier_review_on=record.placed_at.date(),  # volume left the window: review at the next run
                 activity_at=record.placed_at,
                 event_at=None,
+                cancelled_order=record.order_id,
             )
             try:
                 self._store.save_cancel(cancellation, change)

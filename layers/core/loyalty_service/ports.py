@@ -41,6 +41,8 @@ class AccountRecord:
     """The first activity not yet in a digest (``None``: nothing to tell)."""
     last_digest_at: datetime | None = None
     erased: bool = False
+    cancels_to_tell: tuple[str, ...] = ()
+    """Orders cancelled since the last digest: their reversals are dated at the order, maybe before it."""
 
     @property
     def exists(self) -> bool:
@@ -73,6 +75,7 @@ class AccountChange:
     tier_review_on: date | None
     activity_at: datetime | None
     event_at: datetime | None
+    cancelled_order: str | None = None
 
 
 class OrderStore(Protocol):
