@@ -28,15 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from local.cloudformation import Stack
+from loyalty.errors import FieldError
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as `python scripts/openapi.py`: the repository's packages import from its root
-    sys.path.insert(0, str(ROOT))
-
-from pydantic import BaseModel, Field  # noqa: E402
-from pydantic.json_schema import models_json_schema  # noqa: E402
-
-from local.cloudformation import Stack  # noqa: E402
-from loyalty.errors import FieldError  # noqa: E402
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
 TITLE = "Loyalty engine API"
