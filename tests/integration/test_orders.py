@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
@@ -388,3 +390,28 @@ def inject_transaction_conflicts(times: int) -> Injected:
 
     clients.dynamodb().meta.events.register("before-call.dynamodb.TransactWriteItems", collide)
     return injected
+
+
+class TestFutureSkew:
+    @pytest.fixture
+    def bounded(self, orders: ModuleType) -> Iterator[ModuleType]:
+        """The template's MaxFutureSkewMinutes set to 5 (it is off by default)."""
+        os.environ["MAX_FUTURE_SKEW_MINUTES"] = "5"
+        settings.cache_clear()
+        yield load_function("functions/orders")
+        os.environ["MAX_FUTURE_SKEW_MINUTES"] = "0"
+        settings.cache_clear()
+
+    def test_by_default_placed_at_is_trusted_however_far_ahead(self, orders: ModuleType) -> None:
+        assert commit(orders, order(placed_at="2099-01-01T00:00:00Z")).status == 201
+
+    def test_a_bounded_stack_refuses_orders_placed_too_far_ahead(self, bounded: ModuleType) -> None:
+        ahead = datetime.now(UTC) + timedelta(hours=1)
+        now = datetime.now(UTC)
+
+        refused = commit(bounded, order(placed_at=ahead.isoformat()))
+        accepted = commit(bounded, order(order_id="SO-1002", placed_at=now.isoformat()))
+
+        assert refused.status == 422
+        assert refused.body["error"]["details"][0]["field"] == "placed_at"
+        assert accepted.status == 201
