@@ -59,6 +59,8 @@ class OrderRecord(BaseModel):
     anniversaries_before: Points
     points_reversed: Points | None = None
     balance_after_cancel: int | None = None
+    order: Order | None = None
+    """The order as committed (lines included): what a backtest replays. Absent on records older than it."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ def commit_order(
         milestones=scoring.milestones,
         anniversary=scoring.anniversary,
         anniversaries_before=account.anniversaries_rewarded,
+        order=order,
     )
     used = tuple(
         code.model_copy(update={"status": "used", "used_by_order": order.order_id}) for code in scoring.codes.discounts

@@ -75,3 +75,5 @@ class Decision(Output):
     tier: TierChange | None
     issued_discount: IssuedDiscount | None = None
     balance: int | None = None
+    program_version: int | None = None
+    """The program version that scored it (``None`` for a candidate document that was never stored)."""
