@@ -1,0 +1,278 @@
+"""Backtest: replay the same standing orders under the active program and a candidate, and compare.
+
+Each side starts from empty accounts and applies the orders with the live code: ``commit_order``
+for every order, the tier review the nightly job makes (``tiers.review`` then ``prune``, on the
+accounts whose review is due, due days kept with ``review_due_on`` as the order service keeps
+them), and ``expire_lots`` when a lot reaches its end. So the difference between the sides is
+the programs' alone, and no rule is written twice.
+
+Codes and point redemptions of the originals are left out on both sides: they belong to the
+history that was, not to a program that might be. Orders placed before ``start`` are a warm-up,
+replayed on a side within its own tier window before ``start``, and never counted.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from pydantic import ConfigDict, Field
+
+from loyalty.account import Account
+from loyalty.commit import Commit, commit_order
+from loyalty.decision import Decision, Money, Output
+from loyalty.expiry import expire_lots
+from loyalty.money import ZERO, exact
+from loyalty.order import Order
+from loyalty.program import Program
+from loyalty.report import DiscountTotal, RuleTotal, TierCount, discount_totals, rule_totals, tier_counts
+from loyalty.tiers import prune, review, review_due_on
+
+REVIEW_TIME = time(2, tzinfo=UTC)
+"""When the nightly tier review runs (the template's ``TiersSchedule``)."""
+LARGEST_DIFFERENCES = 20
+CODE_PREFIX = "BT-"
+
+
+class SideResult(Output):
+    program_version: int | None
+    orders: int
+    revenue: Money
+    discount_total: Money
+    discounts: tuple[DiscountTotal, ...]
+    points: int
+    cost: Money
+    rules: tuple[RuleTotal, ...]
+    codes_issued: int
+    tiers: tuple[TierCount, ...]
+
+
+class AccountDifference(Output):
+    customer_id: str
+    points_baseline: int
+    points_candidate: int
+
+
+class Difference(Output):
+    points: int
+    cost: Money
+    discount_total: Money
+    accounts_changing_tier: int
+    accounts: tuple[AccountDifference, ...]
+
+
+class BacktestResult(Output):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    baseline: SideResult
+    candidate: SideResult
+    difference: Difference
+
+
+def warmup_start(baseline: Program, candidate: Program, start: date) -> date:
+    """The earliest day whose orders the replay needs: the longer tier window before ``start``."""
+    return start - timedelta(days=max(_window_days(baseline), _window_days(candidate)))
+
+
+def backtest(
+    baseline: Program,
+    candidate: Program,
+    orders: Iterable[Order],
+    *,
+    start: date,
+    end: date,
+    baseline_version: int | None,
+    on_order: Callable[[], None] | None = None,
+) -> BacktestResult:
+    """Replay ``orders`` (every standing order from ``warmup_start`` to ``end``) on both sides.
+
+    ``on_order`` is called once per order and side, replayed or not, for a progress bar.
+    """
+    if end < start:
+        raise ValueError(f"the backtest window ends ({end}) before it starts ({start})")
+    replayed = sorted(
+        (_without_history(order) for order in orders), key=lambda order: (order.placed_at, order.order_id)
+    )
+    sides = [SideReplay(program) for program in (baseline, candidate)]
+    for side in sides:
+        side.run(replayed, start, end, on_order)
+    before, after = sides
+    results = before.result(baseline_version), after.result(None)
+    return BacktestResult(
+        from_=start,
+        to=end,
+        baseline=results[0],
+        candidate=results[1],
+        difference=_difference(before, after, *results),
+    )
+
+
+def _window_days(program: Program) -> int:
+    return program.tiers.window_days if program.tiers is not None else 0
+
+
+def _without_history(order: Order) -> Order:
+    """The order as any program would see it: no codes, no points redeemed (already valid, so no re-validation)."""
+    if not order.codes and not order.redeem_points:
+        return order
+    return order.model_copy(update={"codes": [], "redeem_points": 0})
+
+
+def _review_moment(due: date, after: datetime) -> datetime:
+    """The nightly run that reviews an account due on ``due``: that day's, unless it ran already at ``after``."""
+    moment = datetime.combine(due, REVIEW_TIME)
+    if moment > after:
+        return moment
+    moment = datetime.combine(after.astimezone(UTC).date(), REVIEW_TIME)
+    return moment if moment > after else moment + timedelta(days=1)
+
+
+@dataclass
+class SideReplay:
+    """One side's accounts as the orders, the nightly reviews and the lots' ends change them."""
+
+    program: Program
+    accounts: dict[str, Account] = field(default_factory=dict)
+    decisions: list[Decision] = field(default_factory=list)
+    revenue: Decimal = ZERO
+    codes_issued: int = 0
+    points_by_account: dict[str, int] = field(default_factory=dict)
+    _review_at: dict[str, datetime] = field(default_factory=dict)
+    _reviews: list[tuple[datetime, str]] = field(default_factory=list)
+    _expiries: list[tuple[datetime, str]] = field(default_factory=list)
+    _minted: int = 0
+    _expired: int = 0
+
+    def run(self, orders: list[Order], start: date, end: date, on_order: Callable[[], None] | None) -> None:
+        first_day = start - timedelta(days=_window_days(self.program))
+        for order in orders:
+            if on_order is not None:
+                on_order()
+            day = order.placed_at.date()
+            if first_day <= day <= end:
+                self._catch_up(order.placed_at)
+                self._apply(order, counted=day >= start)
+        self._catch_up(datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC) - timedelta(microseconds=1))
+
+    def result(self, version: int | None) -> SideResult:
+        point_value = self.program.point_value
+        points = sum(decision.points for decision in self.decisions)
+        with exact():
+            discount_total = sum((decision.discount_total for decision in self.decisions), ZERO)
+            cost = points * point_value
+        return SideResult(
+            program_version=version,
+            orders=len(self.decisions),
+            revenue=self.revenue,
+            discount_total=discount_total,
+            discounts=discount_totals(self.decisions),
+            points=points,
+            cost=cost,
+            rules=rule_totals(self.decisions, point_value),
+            codes_issued=self.codes_issued,
+            tiers=tier_counts(self.program.tiers, (account.tier for account in self.accounts.values())),
+        )
+
+    def held(self, customer_id: str) -> str | None:
+        """The tier an account holds at the end (one never replayed here holds the first level, as scoring has it)."""
+        account = self.accounts.get(customer_id)
+        if account is not None and account.tier is not None:
+            return account.tier
+        tiers = self.program.tiers
+        return tiers.levels[0].name if tiers is not None else None
+
+    def _apply(self, order: Order, *, counted: bool) -> None:
+        customer_id = order.customer_id
+        account = self.accounts.get(customer_id) or Account(customer_id=customer_id)
+        commit = commit_order(self.program, account, order, {}, mint=self._mint)
+        self.accounts[customer_id] = commit.account
+        self._schedule_review(commit.account, order.placed_at)
+        self._schedule_expiry(commit)
+        if counted:
+            decision = commit.decision
+            self.decisions.append(decision)
+            with exact():
+                self.revenue += commit.record.eligible_amount
+            self.codes_issued += commit.issued_code is not None
+            self.points_by_account[customer_id] = self.points_by_account.get(customer_id, 0) + decision.points
+
+    def _mint(self, _kind: str) -> str:
+        self._minted += 1
+        return f"{CODE_PREFIX}{self._minted}"
+
+    def _catch_up(self, moment: datetime) -> None:
+        """Run every tier review and lot expiry due at or before ``moment``, each at its own time."""
+        while self._reviews and self._reviews[0][0] <= moment:
+            at, customer_id = heapq.heappop(self._reviews)
+            if self._review_at.get(customer_id) == at:
+                self._review(customer_id, at)
+        while self._expiries and self._expiries[0][0] <= moment:
+            at, customer_id = heapq.heappop(self._expiries)
+            self._expired += 1
+            expiry = expire_lots(self.accounts[customer_id], at, sequence=self._expired)
+            self.accounts[customer_id] = expiry.account
+
+    def _schedule_review(self, account: Account, placed_at: datetime) -> None:
+        """The account's next review day after an order, as the order service records it."""
+        tiers = self.program.tiers
+        due = None
+        if tiers is not None and account.tier is not None:
+            level = tiers.level(account.tier)
+            due = review_due_on(tiers, level, account.buckets, placed_at) if level else placed_at.date()
+        self._set_review(account.customer_id, due, placed_at)
+
+    def _set_review(self, customer_id: str, due: date | None, after: datetime) -> None:
+        if due is None:
+            self._review_at.pop(customer_id, None)
+            return
+        at = _review_moment(due, after)
+        self._review_at[customer_id] = at
+        heapq.heappush(self._reviews, (at, customer_id))
+
+    def _review(self, customer_id: str, at: datetime) -> None:
+        """What the nightly tier job does to an account that is due (``TiersJob.process``)."""
+        tiers = self.program.tiers
+        if tiers is None:  # pragma: no cover - no review is scheduled without tiers
+            return
+        account = self.accounts[customer_id]
+        evaluation = review(tiers, account.tier, account.buckets, at)
+        self.accounts[customer_id] = account.model_copy(
+            update={"tier": evaluation.after, "buckets": prune(account.buckets, at, tiers.window_days)}
+        )
+        self._set_review(customer_id, evaluation.next_review_on, at)
+
+    def _schedule_expiry(self, commit: Commit) -> None:
+        lot_id = commit.record.lot_id
+        if lot_id is None:
+            return
+        lot = next(lot for lot in reversed(commit.account.wallet.lots) if lot.lot_id == lot_id)
+        if lot.expires_at is not None:
+            heapq.heappush(self._expiries, (lot.expires_at, commit.account.customer_id))
+
+
+def _difference(before: SideReplay, after: SideReplay, baseline: SideResult, candidate: SideResult) -> Difference:
+    customers = sorted(before.points_by_account.keys() | after.points_by_account.keys())
+    changed = [
+        AccountDifference(
+            customer_id=customer_id,
+            points_baseline=before.points_by_account.get(customer_id, 0),
+            points_candidate=after.points_by_account.get(customer_id, 0),
+        )
+        for customer_id in customers
+        if before.points_by_account.get(customer_id, 0) != after.points_by_account.get(customer_id, 0)
+    ]
+    changed.sort(key=lambda item: (-abs(item.points_candidate - item.points_baseline), item.customer_id))
+    replayed = before.accounts.keys() | after.accounts.keys()
+    with exact():
+        return Difference(
+            points=candidate.points - baseline.points,
+            cost=candidate.cost - baseline.cost,
+            discount_total=candidate.discount_total - baseline.discount_total,
+            accounts_changing_tier=sum(before.held(customer) != after.held(customer) for customer in replayed),
+            accounts=tuple(changed[:LARGEST_DIFFERENCES]),
+        )
