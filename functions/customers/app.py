@@ -21,7 +21,6 @@ from loyalty_api.http import create_resolver, error_response
 from loyalty_aws.customers import DynamoCustomerStore
 from loyalty_aws.idempotency import IDEMPOTENCY, PowertoolsOnce
 from loyalty_aws.programs import DynamoProgramStore
-from loyalty_aws.settings import settings
 from loyalty_aws.surveys import DynamoSurveyStore
 from loyalty_service.customers import CustomerService
 from loyalty_service.programs import ProgramSource
@@ -37,7 +36,7 @@ NOT_FOUND: dict[int, OpenAPIResponse] = {404: {"description": "no such account"}
 
 @cache
 def customers() -> CustomerService:
-    programs = ProgramSource(DynamoProgramStore(), ttl_seconds=settings().program_cache_seconds)
+    programs = ProgramSource(DynamoProgramStore())
     return CustomerService(DynamoCustomerStore(), programs)
 
 

@@ -24,7 +24,7 @@ metrics = Metrics()
 @cache
 def job() -> DigestJob:
     config = settings()
-    programs = ProgramSource(DynamoProgramStore(), ttl_seconds=config.program_cache_seconds)
+    programs = ProgramSource(DynamoProgramStore())
     mailer = SesMailer(config.digest_sender, config.digest_send_rate)
     return DigestJob(DynamoJobStore(), programs, mailer, SignedLinks())
 

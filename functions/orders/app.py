@@ -36,7 +36,7 @@ OrderId = Annotated[str, Path(min_length=1, max_length=200)]
 def orders() -> OrderService:
     config = settings()
     skew = timedelta(minutes=config.max_future_skew_minutes) if config.max_future_skew_minutes else None
-    programs = ProgramSource(DynamoProgramStore(), ttl_seconds=config.program_cache_seconds)
+    programs = ProgramSource(DynamoProgramStore())
     return OrderService(DynamoOrderStore(), programs, max_future_skew=skew)
 
 

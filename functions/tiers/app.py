@@ -11,7 +11,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loyalty_aws.jobs import DynamoJobStore
 from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.scheduled import run_scheduled, work_batch
-from loyalty_aws.settings import settings
 from loyalty_service.programs import ProgramSource
 from loyalty_service.tiers_job import TiersJob
 
@@ -21,7 +20,7 @@ metrics = Metrics()
 
 @cache
 def job() -> TiersJob:
-    programs = ProgramSource(DynamoProgramStore(), ttl_seconds=settings().program_cache_seconds)
+    programs = ProgramSource(DynamoProgramStore())
     return TiersJob(DynamoJobStore(), programs)
 
 

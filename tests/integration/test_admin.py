@@ -158,3 +158,92 @@ def test_a_body_that_is_not_a_json_object_is_a_422(api: Api, body: Any) -> None:
 
     assert response.status == 422
     assert response.body["error"]["code"] == "validation_error"
+
+
+# ---------------------------------------------------------------------- versions that apply at once
+
+
+def test_the_next_preview_and_commit_score_with_the_version_just_stored_in_warm_functions(api: Api) -> None:
+    # GIVEN version 1 in force and the orders function warm (its documents cached)
+    api.put_program(spec_document())
+    assert api.preview(order()).body["program_version"] == 1
+    # WHEN version 2 drops every rule
+    stored = api.put_program({**spec_document(), "rules": []})
+    # THEN the very next preview and commit of the same warm function use version 2
+    preview = api.preview(order())
+    commit = api.commit(order())
+    assert stored.body["version"] == 2
+    assert (preview.body["program_version"], preview.body["breakdown"]) == (2, [{"rule": "base", "points": 400}])
+    assert (commit.body["program_version"], commit.status) == (2, 201)
+
+
+def test_a_replay_answers_the_stored_decision_with_its_version_after_a_new_version(api: Api) -> None:
+    api.put_program(spec_document())
+    first = api.commit(order())
+    api.put_program({**spec_document(), "points_per_unit": "10"})
+
+    replay = api.commit(order())
+
+    assert (replay.status, replay.body) == (200, first.body)
+    assert replay.body["program_version"] == 1
+
+
+def test_a_staged_version_is_listed_as_scheduled_and_does_not_score_yet(api: Api) -> None:
+    api.put_program(spec_document())
+
+    staged = api.put_program({**spec_document(), "rules": [], "activates_at": "2100-01-01T00:00:00Z"})
+
+    assert staged.status == 201
+    assert {key: staged.body[key] for key in ("version", "status", "activated_at", "activates_at")} == {
+        "version": 2,
+        "status": "scheduled",
+        "activated_at": None,
+        "activates_at": "2100-01-01T00:00:00Z",
+    }
+    assert "activates_at" not in staged.body["program"]
+    assert api.preview(order()).body["program_version"] == 1
+    assert [(entry["version"], entry["status"]) for entry in api.program_versions().body["versions"]] == [
+        (2, "scheduled"),
+        (1, "active"),
+    ]
+
+
+def test_a_staging_time_in_the_past_is_a_422_on_activates_at(api: Api, dynamodb: Any) -> None:
+    response = api.put_program({**spec_document(), "activates_at": "2001-01-01T00:00:00Z"})
+
+    assert response.status == 422
+    assert fields_of(response) == ["activates_at"]
+    assert stored_versions(dynamodb) == []
+
+
+def test_versions_are_listed_newest_first_without_their_documents_and_read_one_by_one(api: Api) -> None:
+    api.put_program(spec_document())
+    api.put_program({**spec_document(), "name": "Second"})
+
+    listed = api.program_versions()
+    first = api.program_version(1)
+
+    assert listed.status == 200
+    assert [entry["version"] for entry in listed.body["versions"]] == [2, 1]
+    assert all("program" not in entry for entry in listed.body["versions"])
+    assert listed.body["versions"][0]["activated_by"] == "local admin"
+    assert (first.status, first.body["status"], first.body["program"]["name"]) == (200, "retired", "Acme B2B Rewards")
+
+
+def test_a_rollback_puts_version_1_back_in_force_for_the_next_order(api: Api) -> None:
+    api.put_program(spec_document())
+    api.put_program({**spec_document(), "rules": []})
+
+    restored = api.rollback(1)
+
+    assert (restored.status, restored.body["version"], restored.body["status"]) == (200, 1, "active")
+    assert restored.body["activated_by"] == "local admin"
+    assert api.get_program().body["version"] == 1
+    assert api.commit(order()).body["program_version"] == 1
+
+
+def test_a_rollback_to_an_unknown_version_is_a_404(api: Api) -> None:
+    api.put_program(spec_document())
+
+    assert api.rollback(9).status == 404
+    assert api.program_version(9).status == 404

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,11 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.outbox import sent_emails
-from loyalty.program import Program
 from loyalty_aws import unsubscribe
 from loyalty_aws.orders import DynamoOrderStore
-from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.settings import settings
+from tests.support.api import activate
 from tests.support.aws import REGION
 from tests.support.events import api_event, scheduled_event
 from tests.support.lambdas import ApiResponse, FakeLambdaContext, call, load_function
@@ -49,7 +47,7 @@ def functions(dynamodb: Any, program_document: dict[str, Any]) -> Iterator[dict[
     os.environ.update(extra)
     settings.cache_clear()
     unsubscribe.signing_key.cache_clear()
-    DynamoProgramStore().activate(Program.parse(program_document), program_document, datetime(2026, 1, 1, tzinfo=UTC))
+    activate(program_document)
     yield {name: load_function(f"functions/{name}") for name in ("orders", "customers", "digest", "unsubscribe")}
     for name in extra:
         os.environ.pop(name, None)

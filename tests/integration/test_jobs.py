@@ -5,19 +5,17 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from loyalty.program import Program
 from loyalty_aws import clients
 from loyalty_aws.orders import DynamoOrderStore
-from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.settings import settings
 from tests.integration.reconcile import reconcile
+from tests.support.api import activate
 from tests.support.events import api_event, scheduled_event, sqs_event
 from tests.support.lambdas import FakeLambdaContext, call, load_function
 
@@ -37,7 +35,7 @@ def order(order_id: str, placed_at: str, customer_id: str = "ACME", **changes: A
 
 @pytest.fixture
 def functions(dynamodb: Any, program_document: dict[str, Any]) -> dict[str, ModuleType]:
-    DynamoProgramStore().activate(Program.parse(program_document), program_document, datetime(2026, 1, 1, tzinfo=UTC))
+    activate(program_document)
     return {name: load_function(f"functions/{name}") for name in ("orders", "tiers", "expiry")}
 
 

@@ -17,17 +17,16 @@ from botocore.awsrequest import AWSResponse
 
 from loyalty.account import Account
 from loyalty.codes import ReferralCode
-from loyalty.program import Program
 from loyalty.tiers import VolumeBucket
 from loyalty.wallet import Lot, Wallet
 from loyalty_aws import clients
 from loyalty_aws.accounts import item_from_record
 from loyalty_aws.codes import referral_code_item
 from loyalty_aws.orders import DynamoOrderStore
-from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.settings import settings
 from loyalty_service.ports import AccountRecord
 from tests.integration.reconcile import reconcile
+from tests.support.api import activate
 from tests.support.events import api_event
 from tests.support.lambdas import ApiResponse, call, load_function
 
@@ -42,7 +41,7 @@ ORDER: dict[str, Any] = {
 
 @pytest.fixture
 def orders(dynamodb: Any, program_document: dict[str, Any]) -> ModuleType:
-    DynamoProgramStore().activate(Program.parse(program_document), program_document, datetime(2026, 1, 1, tzinfo=UTC))
+    activate(program_document)
     return load_function("functions/orders")
 
 
@@ -125,6 +124,7 @@ class TestCommit:
             "tier": {"before": "Silver", "after": "Silver"},
             "issued_discount": None,
             "balance": 4192,
+            "program_version": 1,
         }
         assert reconcile(dynamodb) == {"ACME": 4192}
 

@@ -8,8 +8,9 @@ from functools import cached_property
 from types import ModuleType
 from typing import Any
 
-from loyalty.program import Program
 from loyalty_aws.programs import DynamoProgramStore
+from loyalty_service.admin import ProgramAdmin
+from loyalty_service.programs import ProgramSource
 from tests.support.events import api_event
 from tests.support.lambdas import ApiResponse, call, load_function
 
@@ -24,7 +25,9 @@ SMALL_ORDER: dict[str, Any] = {
 
 
 def activate(document: dict[str, Any], at: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> None:
-    DynamoProgramStore().activate(Program.parse(document), document, at)
+    """Store ``document`` as the next version, in force from ``at`` (a moment before the tests' orders)."""
+    programs = ProgramSource(DynamoProgramStore(), clock=lambda: at)
+    ProgramAdmin(programs, clock=lambda: at).activate(document, by="tests")
 
 
 def order(**changes: Any) -> dict[str, Any]:
@@ -84,3 +87,15 @@ class Api:
 
     def get_program(self) -> ApiResponse:
         return call(self.admin, api_event("admin-program-get"))
+
+    def program_versions(self) -> ApiResponse:
+        return call(self.admin, api_event("admin-program-versions"))
+
+    def program_version(self, version: int | str) -> ApiResponse:
+        return call(self.admin, api_event("admin-program-version-get", path_parameters={"version": str(version)}))
+
+    def rollback(self, version: int | str) -> ApiResponse:
+        return call(self.admin, api_event("admin-program-version-activate", path_parameters={"version": str(version)}))
+
+    def preview(self, body: dict[str, Any]) -> ApiResponse:
+        return call(self.orders, api_event("orders-preview", body=body))

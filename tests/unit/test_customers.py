@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +17,13 @@ from loyalty.ledger import LedgerEntry
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, VolumeBucket
+from loyalty.versions import Timeline
 from loyalty.wallet import Wallet
 from loyalty_api.customers import AccountSummaryBody, TierProgressBody
 from loyalty_service.customers import CustomerService, summarize
-from loyalty_service.ports import AccountRecord, ActiveProgram
+from loyalty_service.ports import AccountRecord
 from loyalty_service.programs import ProgramSource
+from tests.fakes import programs_in_force
 from tests.unit.builders import at, lot, spec_document
 
 NOW = at("2027-03-01T00:00:00Z")
@@ -178,10 +180,15 @@ class FakeStore:
     accounts: dict[str, AccountRecord] = field(default_factory=dict)
     ledgers: dict[str, list[LedgerEntry]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    timeline: Timeline | None = None
 
     def load_account(self, customer_id: str) -> AccountRecord | None:
         self.calls.append("load_account")
         return self.accounts.get(customer_id)
+
+    def load_with_timeline(self, customer_id: str) -> tuple[AccountRecord | None, Timeline | None]:
+        self.calls.append("load_with_timeline")
+        return self.accounts.get(customer_id), self.timeline
 
     def owned_codes(self, customer_id: str) -> list[Code]:
         self.calls.append("owned_codes")
@@ -214,21 +221,10 @@ class FakeStore:
         return 1
 
 
-class FixedPrograms:
-    def __init__(self, program: Program | None) -> None:
-        self._program = program
-
-    def active(self) -> ActiveProgram | None:
-        if self._program is None:
-            return None
-        return ActiveProgram(program=self._program, version=1, activated_at=NOW, document={})
-
-    def activate(self, program: Program, document: Any, at: datetime) -> ActiveProgram:
-        raise NotImplementedError
-
-
 def service(store: FakeStore, program: Program | None) -> CustomerService:
-    return CustomerService(store, ProgramSource(FixedPrograms(program), ttl_seconds=60), clock=lambda: NOW)
+    programs = programs_in_force(program, since=NOW)
+    store.timeline = programs.current
+    return CustomerService(store, ProgramSource(programs, clock=lambda: NOW), clock=lambda: NOW)
 
 
 def entry(order_id: str) -> LedgerEntry:
@@ -236,12 +232,12 @@ def entry(order_id: str) -> LedgerEntry:
 
 
 class TestCustomerService:
-    def test_a_summary_costs_one_account_read_and_one_code_query(self, program: Program) -> None:
+    def test_a_summary_costs_one_batch_read_and_one_code_query(self, program: Program) -> None:
         store = FakeStore(accounts={"ACME": silver_record()})
 
         service(store, program).summary("ACME")
 
-        assert store.calls == ["load_account", "owned_codes"]
+        assert store.calls == ["load_with_timeline", "owned_codes"]
 
     def test_an_unknown_account_has_no_summary(self, program: Program) -> None:
         with pytest.raises(NotFound):

@@ -1,19 +1,40 @@
-"""The body of PUT and GET /admin/program."""
+"""The bodies of the program routes: a version with its status, and the list of versions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from loyalty.versions import VersionStatus
 from loyalty_api.body import Body
-from loyalty_service.ports import ActiveProgram
+from loyalty_service.admin import VersionView
 
 
-class ProgramVersion(Body):
+class VersionSummary(Body):
     version: int
-    activated_at: datetime
+    status: VersionStatus
+    activated_at: datetime | None
+    activates_at: datetime | None
+    activated_by: str
+
+    @classmethod
+    def of(cls, view: VersionView) -> VersionSummary:
+        return cls(
+            version=view.version,
+            status=view.status,
+            activated_at=view.activated_at,
+            activates_at=view.activates_at,
+            activated_by=view.activated_by,
+        )
+
+
+class ProgramVersion(VersionSummary):
     program: dict[str, Any]
 
     @classmethod
-    def of(cls, active: ActiveProgram) -> ProgramVersion:
-        return cls(version=active.version, activated_at=active.activated_at, program=dict(active.document))
+    def of(cls, view: VersionView) -> ProgramVersion:
+        return cls(**VersionSummary.of(view).model_dump(), program=dict(view.document))
+
+
+class VersionList(Body):
+    versions: list[VersionSummary]

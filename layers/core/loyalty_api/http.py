@@ -60,6 +60,12 @@ def request_field_errors(errors: Sequence[Mapping[str, Any]]) -> list[FieldError
     return details
 
 
+def admin_label(app: APIGatewayRestResolver) -> str:
+    """The label of the API key that called, as the authorizer put it in the request context."""
+    authorizer = app.current_event.request_context.authorizer
+    return str(authorizer.get("label") or authorizer.get("principalId") or "unknown")
+
+
 def create_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=exact_json)
 

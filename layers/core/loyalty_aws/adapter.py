@@ -20,3 +20,14 @@ class DynamoAdapter:
     @property
     def config(self) -> Settings:
         return self._config or settings()
+
+    def batch_get(self, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """``BatchGetItem`` until nothing is left unprocessed: the items found, by table."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        pending = request
+        while pending:
+            response = self.client.batch_get_item(RequestItems=pending)
+            for table, items in response.get("Responses", {}).items():
+                found.setdefault(table, []).extend(items)
+            pending = response.get("UnprocessedKeys") or {}
+        return found

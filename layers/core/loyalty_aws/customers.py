@@ -11,11 +11,13 @@ from botocore.exceptions import ClientError
 from loyalty.codes import Code
 from loyalty.commit import OrderRecord
 from loyalty.profile import Profile
+from loyalty.versions import Timeline
 from loyalty_aws.accounts import account_from_item
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item
 from loyalty_aws.ledger import LedgerPage, read_page
+from loyalty_aws.programs import timeline_from_item, timeline_key
 from loyalty_service.ports import AccountRecord
 
 OWNER_INDEX = "OwnerIndex"
@@ -36,6 +38,20 @@ class DynamoCustomerStore(DynamoAdapter):
         )
         item = response.get("Item")
         return account_from_item(item, customer_id) if item else None
+
+    def load_with_timeline(self, customer_id: str) -> tuple[AccountRecord | None, Timeline | None]:
+        config = self.config
+        request: dict[str, Any] = {
+            config.accounts_table: {"Keys": [key(customer_id=customer_id)], "ConsistentRead": True},
+            config.programs_table: {"Keys": [timeline_key()], "ConsistentRead": True},
+        }
+        found = self.batch_get(request)
+        accounts = found.get(config.accounts_table, [])
+        timelines = found.get(config.programs_table, [])
+        return (
+            account_from_item(accounts[0], customer_id) if accounts else None,
+            timeline_from_item(timelines[0] if timelines else None),
+        )
 
     def account_exists(self, customer_id: str) -> bool:
         response = self.client.get_item(
@@ -226,9 +242,16 @@ class DynamoCustomerStore(DynamoAdapter):
 
 
 def _carries_buyer(item: Mapping[str, Any]) -> bool:
-    return "buyer_id" in item or OrderRecord.model_validate_json(item["record"]["S"]).buyer_id is not None
+    record = OrderRecord.model_validate_json(item["record"]["S"])
+    return (
+        "buyer_id" in item
+        or record.buyer_id is not None
+        or (record.order is not None and record.order.buyer_id is not None)
+    )
 
 
 def _without_buyer(record: str) -> str:
-    """The stored record without ``buyer_id``, written as the order store writes records."""
-    return OrderRecord.model_validate_json(record).model_copy(update={"buyer_id": None}).model_dump_json()
+    """The stored record without ``buyer_id`` (its own and its order's), written as the order store writes records."""
+    stored = OrderRecord.model_validate_json(record)
+    order = stored.order.model_copy(update={"buyer_id": None}) if stored.order is not None else None
+    return stored.model_copy(update={"buyer_id": None, "order": order}).model_dump_json()

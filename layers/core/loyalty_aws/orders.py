@@ -14,6 +14,7 @@ from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item, discount_code_item
 from loyalty_aws.due import sortable, timestamp
 from loyalty_aws.ledger import ledger_item
+from loyalty_aws.programs import timeline_from_item, timeline_key
 from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import AccountChange, AccountRecord, OrderAlreadyCommitted, OrderContext
 
@@ -49,17 +50,20 @@ class DynamoOrderStore(DynamoAdapter):
             request[config.codes_table] = {"Keys": [key(code=code) for code in order.codes], "ConsistentRead": True}
         if with_record:
             request[config.orders_table] = {"Keys": [key(order_id=order.order_id)], "ConsistentRead": True}
-        found = self._batch_get(request)
+        request[config.programs_table] = {"Keys": [timeline_key()], "ConsistentRead": True}
+        found = self.batch_get(request)
         accounts = found.get(config.accounts_table, [])
         records = found.get(config.orders_table, [])
         codes: dict[str, Code] = {}
         for item in found.get(config.codes_table, []):
             code = code_from_item(item)
             codes[code.code] = code
+        timelines = found.get(config.programs_table, [])
         return OrderContext(
             record=order_from_item(records[0]) if records else None,
             account=account_from_item(accounts[0] if accounts else None, order.customer_id),
             codes=codes,
+            timeline=timeline_from_item(timelines[0] if timelines else None),
         )
 
     def load_account(self, customer_id: str) -> AccountRecord:
@@ -79,16 +83,6 @@ class DynamoOrderStore(DynamoAdapter):
         response = self.client.get_item(TableName=self.config.codes_table, Key=key(code=code), ConsistentRead=True)
         item = response.get("Item")
         return code_from_item(item) if item else None
-
-    def _batch_get(self, request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = {}
-        pending = request
-        while pending:
-            response = self.client.batch_get_item(RequestItems=pending)
-            for table, items in response.get("Responses", {}).items():
-                found.setdefault(table, []).extend(items)
-            pending = response.get("UnprocessedKeys") or {}
-        return found
 
     # ------------------------------------------------------------------ writes
 

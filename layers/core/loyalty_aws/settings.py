@@ -24,7 +24,6 @@ class Settings(BaseModel):
     idempotency_table: str = Field(min_length=1)
     history_table: str = Field(min_length=1)
     due_shards: int = Field(default=8, ge=1, le=64)
-    program_cache_seconds: float = Field(default=30, ge=0)
     max_future_skew_minutes: float = Field(default=0, ge=0)
     inline_work_limit: int = Field(default=200, ge=0)
     work_page_size: int = Field(default=25, ge=1, le=100)

@@ -15,6 +15,7 @@ from loyalty.money import exact
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, held_level, progress
+from loyalty.versions import Timeline
 from loyalty.wallet import Lot
 from loyalty_service.ports import AccountRecord
 from loyalty_service.programs import ProgramSource
@@ -30,6 +31,10 @@ class LedgerPage(Protocol):
 
 class CustomerStore(Protocol):
     def load_account(self, customer_id: str) -> AccountRecord | None: ...
+
+    def load_with_timeline(self, customer_id: str) -> tuple[AccountRecord | None, Timeline | None]:
+        """The account and the program timeline, in one round trip."""
+        ...
 
     def owned_codes(self, customer_id: str) -> list[Code]: ...
 
@@ -130,9 +135,9 @@ class CustomerService:
         self._clock = clock
 
     def summary(self, customer_id: str) -> AccountSummary:
-        """One ``GetItem`` and one ``Query`` (the program is cached); 404 for an account never stored."""
-        program = self._programs.program()
-        record = self._store.load_account(customer_id)
+        """One ``BatchGetItem`` (account, timeline) and one ``Query``; 404 for an account never stored."""
+        record, timeline = self._store.load_with_timeline(customer_id)
+        program = self._programs.active(timeline, read=False).program
         if record is None:
             raise NotFound(f"no account {customer_id!r}")
         return summarize(program, record, self._store.owned_codes(customer_id), now=self._clock())

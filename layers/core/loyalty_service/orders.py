@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from loyalty.codes import Code, ReferralCode
@@ -67,25 +67,33 @@ class OrderService:
         self._pause = pause
 
     def preview(self, order: Order) -> Decision:
+        """One round trip: the account, the codes and the program timeline in one batch read."""
         self._check_not_in_future(order)
         context = self._store.load_for_order(order, with_record=False)
-        return score(self._programs.program(), context.account.account, order, context.codes).decision
+        active = self._programs.active(context.timeline, read=False)
+        decision = score(active.program, context.account.account, order, context.codes).decision
+        return decision.model_copy(update={"program_version": active.version})
 
     def commit(self, order: Order) -> Committed:
+        """Scored by the version in force when its state was read; a replay answers the stored decision."""
         self._check_not_in_future(order)
-        program = self._programs.program()
         for attempt in range(MAX_ATTEMPTS):
             context = self._store.load_for_order(order, with_record=True)
             if context.record is not None:
                 return Committed(decision=_replayed(context.record, order), created=False)
+            active = self._programs.active(context.timeline, read=False)
+            program = active.program
             referrer, codes = self._with_referrer(program, context, order)
-            commit = commit_order(
-                program,
-                context.account.account,
-                order,
-                codes,
-                mint=self._mint,
-                referrer=referrer.account if referrer else None,
+            commit = _stamped(
+                commit_order(
+                    program,
+                    context.account.account,
+                    order,
+                    codes,
+                    mint=self._mint,
+                    referrer=referrer.account if referrer else None,
+                ),
+                active.version,
             )
             try:
                 self._store.save_commit(
@@ -158,6 +166,12 @@ class OrderService:
                 "placed_at is too far in the future",
                 [FieldError(field="placed_at", message="is later than the accepted clock skew", type="future")],
             )
+
+
+def _stamped(commit: Commit, version: int) -> Commit:
+    """The commit with the number of the version that scored it, in its answer and its stored record."""
+    decision = commit.decision.model_copy(update={"program_version": version})
+    return replace(commit, record=commit.record.model_copy(update={"decision": decision}))
 
 
 def _replayed(record: OrderRecord, order: Order) -> Decision:

@@ -16,6 +16,7 @@ from loyalty.commit import Cancellation, Commit, OrderRecord
 from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
+from loyalty.versions import Timeline
 
 
 class StaleState(Exception):
@@ -51,19 +52,35 @@ class AccountRecord:
 
 @dataclass(frozen=True)
 class OrderContext:
-    """Everything a preview or a commit reads, in one round trip."""
+    """Everything a preview or a commit reads, in one round trip: the program timeline included."""
 
     record: OrderRecord | None
     account: AccountRecord
     codes: Mapping[str, Code] = field(default_factory=dict)
+    timeline: Timeline | None = None
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One immutable program version as stored."""
+
+    version: int
+    document: Mapping[str, Any]
+    created_at: datetime
+    created_by: str
+    activates_at: datetime | None = None
+    """The instant a staged PUT asked for (``None``: in force at once)."""
 
 
 @dataclass(frozen=True)
 class ActiveProgram:
+    """The version in force for a request, parsed."""
+
     program: Program
     version: int
     activated_at: datetime
     document: Mapping[str, Any]
+    activated_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,9 +110,23 @@ class OrderStore(Protocol):
 
 
 class ProgramStore(Protocol):
-    def active(self) -> ActiveProgram | None: ...
+    def timeline(self) -> Timeline | None:
+        """The activations (one consistent read); ``None`` before the first version."""
+        ...
 
-    def activate(self, program: Program, document: Mapping[str, Any], at: datetime) -> ActiveProgram: ...
+    def version(self, number: int) -> StoredVersion | None: ...
+
+    def versions(self) -> list[StoredVersion]:
+        """Every stored version, newest first."""
+        ...
+
+    def save_version(self, stored: StoredVersion, before: Timeline | None, after: Timeline) -> None:
+        """Store a new version and its timeline at once; ``StaleState`` when the timeline moved since read."""
+        ...
+
+    def save_timeline(self, before: Timeline, after: Timeline) -> None:
+        """Replace the timeline (a rollback); ``StaleState`` when it moved since read."""
+        ...
 
 
 __all__ = [
@@ -109,4 +140,5 @@ __all__ = [
     "ProgramStore",
     "ReferralCode",
     "StaleState",
+    "StoredVersion",
 ]
