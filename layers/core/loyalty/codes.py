@@ -76,6 +76,10 @@ class CodeCheck(BaseModel):
         return (*(code.code for code in self.discounts), *referral)
 
 
+NO_CODES = CodeCheck()
+"""What an order without codes carries (most orders): one shared, immutable answer."""
+
+
 def check_codes(
     program: Program,
     *,
@@ -85,6 +89,8 @@ def check_codes(
     codes: Sequence[str],
     known: Mapping[str, Code],
 ) -> CodeCheck:
+    if not codes:
+        return NO_CODES
     discounts: list[DiscountCode] = []
     referral: ReferralCode | None = None
     rejected: list[RejectedCode] = []

@@ -23,6 +23,8 @@ HUNDRED = Decimal(100)
 
 # DynamoDB keeps 38 significant digits; bounded inputs keep every exact result inside that.
 EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=[Inexact, InvalidOperation])
+# A product of a few bounded amounts (four of them: about 90 digits) held exactly, for a ratio floored once.
+_WIDE = Context(prec=200, rounding=ROUND_HALF_EVEN, traps=[Inexact, InvalidOperation])
 _ROUNDING = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation])
 
 
@@ -39,6 +41,21 @@ def round_money(amount: Decimal) -> Decimal:
 def floor_points(value: Decimal | Fraction) -> int:
     """Points are whole; a formula that yields a fraction is floored once, at its end."""
     return math.floor(value)
+
+
+def floor_ratio(factors: Iterable[Decimal], divisor: Decimal) -> int:
+    """``floor(product of factors / divisor)``, exactly, as ``floor_points`` of the same ``Fraction`` would give.
+
+    Decimal arithmetic in a context wide enough that the product never rounds, then integer
+    division: many times cheaper than fractions, and the same number.
+    """
+    with localcontext(_WIDE):
+        product = math.prod(factors, start=Decimal(1))
+        quotient, remainder = divmod(product, divisor)
+    # Decimal division truncates toward zero; the floor of a negative inexact ratio is one lower.
+    if remainder and (remainder < 0) != (divisor < 0):
+        return int(quotient) - 1
+    return int(quotient)
 
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:

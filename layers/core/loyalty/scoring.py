@@ -7,29 +7,27 @@ lines in order. It writes nothing: a preview is ``score`` alone, a commit is ``s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from loyalty.account import Account, anniversaries_at
 from loyalty.codes import Code, CodeCheck, check_codes
 from loyalty.decision import BreakdownLine, Decision, DiscountLine, Effect, TierChange
 from loyalty.errors import InsufficientPoints, RedemptionExceedsAmount
-from loyalty.money import HUNDRED, ZERO, exact, floor_points, round_money, round_parts
+from loyalty.money import HUNDRED, ZERO, exact, floor_points, floor_ratio, round_money, round_parts
 from loyalty.order import Order
 from loyalty.program import (
     AnniversaryBonus,
     CartAmountBonus,
     CartQuantityBonus,
     CategoryMultiplier,
-    FreeProduct,
     MilestoneBonus,
     MultiplierEvent,
     Program,
-    ProgramRule,
     TierLevel,
 )
+from loyalty.rulebook import FixedPointsRule, Rulebook, rulebook
 from loyalty.tiers import held_level, higher, level_for, window_volume
 
 
@@ -47,6 +45,35 @@ class Scoring:
     """The anniversary this order rewards, if any."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Cart:
+    """The order's totals, summed once per decision: every formula below reads them from here."""
+
+    subtotal: Decimal
+    items: int
+    by_category: dict[str, Decimal]
+
+    @classmethod
+    def of(cls, order: Order, categories: Iterable[str]) -> _Cart:
+        """``Order.subtotal``, ``items`` and ``category_amount`` of ``categories``: the same sums, in one pass."""
+        subtotal = ZERO
+        items = 0
+        by_category = dict.fromkeys(categories, ZERO)
+        with exact():
+            for line in order.lines:
+                quantity = line.quantity
+                amount = quantity * line.unit_price
+                subtotal += amount
+                items += quantity
+                category = line.category
+                if category in by_category:
+                    by_category[category] += amount
+        return cls(subtotal=subtotal, items=items, by_category=by_category)
+
+
+FREE_SHIPPING = Effect(kind="free_shipping")
+
+
 def score(program: Program, account: Account, order: Order, known_codes: Mapping[str, Code]) -> Scoring:
     order.check_currency(program.currency)
     codes = check_codes(
@@ -58,7 +85,9 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         known=known_codes,
     )
     held = held_level(program.tiers, account.tier, account.buckets, order.placed_at) if program.tiers else None
-    subtotal = order.subtotal
+    rules = rulebook(program)
+    cart = _Cart.of(order, rules.categories)
+    subtotal = cart.subtotal
     discounts = _discounts(program, held, codes, subtotal)
     with exact():
         discount_total = sum((line.amount for line in discounts), ZERO)
@@ -66,9 +95,9 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         eligible = subtotal - discount_total - redeemed_value
 
     excluded = account.excluded_from(program)
-    milestones = () if excluded else _milestones_reached(program, account, eligible)
+    milestones = () if excluded else _milestones_reached(rules, account, eligible)
     anniversary = None if excluded else _anniversary_due(account, order)
-    breakdown = () if excluded else _breakdown(program, account, order, held, eligible, milestones, anniversary)
+    breakdown = () if excluded else _breakdown(program, rules, order, cart, held, eligible, milestones, anniversary)
 
     decision = Decision(
         order_id=order.order_id,
@@ -80,9 +109,9 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         eligible_amount=round_money(eligible),
         points=sum(line.points for line in breakdown),
         breakdown=breakdown,
-        effects=_effects(program, held, subtotal),
+        effects=_effects(rules, held, subtotal),
         rejected_codes=codes.rejected,
-        tier=_tier_change(program, account, order, held, eligible),
+        tier=_tier_change(program, account, order, cart, held, eligible),
     )
     return Scoring(
         decision=decision,
@@ -152,8 +181,9 @@ def _redeemed_value(program: Program, account: Account, order: Order, payable: D
 
 def _breakdown(
     program: Program,
-    account: Account,
+    rules: Rulebook,
     order: Order,
+    cart: _Cart,
     held: TierLevel | None,
     eligible: Decimal,
     milestones: tuple[str, ...],
@@ -161,30 +191,27 @@ def _breakdown(
 ) -> tuple[BreakdownLine, ...]:
     with exact():
         base = floor_points(eligible * program.points_per_unit)
-    lines = [("base", base)]
-    lines.extend(
-        (rule.id, _category_points(program, order, rule, eligible)) for rule in program.rules_of(CategoryMultiplier)
-    )
-    multiplied = sum(points for _, points in lines)
-    if held is not None:
-        with exact():
+        lines = [("base", base)]
+        lines.extend((rule.id, _category_points(program, cart, rule, eligible)) for rule in rules.category_multipliers)
+        multiplied = sum(points for _, points in lines)
+        if held is not None:
             lines.append(("tier", floor_points(multiplied * (held.points_multiplier - 1))))
-    event = _strongest_event(program, order)
-    if event is not None:
-        with exact():
+        event = _strongest_event(rules, order)
+        if event is not None:
             lines.append((event.id, floor_points(multiplied * (event.multiplier - 1))))
-    lines.extend((rule.id, _bonus_points(rule, order, milestones, anniversary)) for rule in program.rules)
+    # Only fixed-points rules award bonus points; the others would add lines of 0, which are left out.
+    lines.extend((rule.id, _bonus_points(rule, cart, milestones, anniversary)) for rule in rules.fixed_points)
     if held is not None:
         lines.append(("tier_bonus", held.bonus_points_per_order))
     return tuple(BreakdownLine(rule=rule, points=points) for rule, points in lines if points > 0)
 
 
-def _bonus_points(rule: ProgramRule, order: Order, milestones: tuple[str, ...], anniversary: int | None) -> int:
-    """What a fixed-points rule awards this order (0 when it does not apply or is not such a rule)."""
+def _bonus_points(rule: FixedPointsRule, cart: _Cart, milestones: tuple[str, ...], anniversary: int | None) -> int:
+    """What a fixed-points rule awards this order (0 when it does not apply)."""
     match rule:
-        case CartAmountBonus() if order.subtotal >= rule.min_amount:
+        case CartAmountBonus() if cart.subtotal >= rule.min_amount:
             return rule.points
-        case CartQuantityBonus() if order.items >= rule.min_items:
+        case CartQuantityBonus() if cart.items >= rule.min_items:
             return rule.points
         case MilestoneBonus() if rule.id in milestones:
             return rule.points
@@ -193,27 +220,31 @@ def _bonus_points(rule: ProgramRule, order: Order, milestones: tuple[str, ...], 
     return 0
 
 
-def _category_points(program: Program, order: Order, rule: CategoryMultiplier, eligible: Decimal) -> int:
-    """The category's share of the eligible amount, times the extra multiplier: exact, floored once."""
-    subtotal = order.subtotal
+def _category_points(program: Program, cart: _Cart, rule: CategoryMultiplier, eligible: Decimal) -> int:
+    """The category's share of the eligible amount, times the extra multiplier: exact, floored once.
+
+    share = category amount * eligible / subtotal, so the points are the floor of one exact ratio.
+    """
+    subtotal = cart.subtotal
     if subtotal == 0:
         return 0
-    share = Fraction(order.category_amount(rule.category)) * Fraction(eligible) / Fraction(subtotal)
-    return floor_points(share * Fraction(program.points_per_unit) * (Fraction(rule.multiplier) - 1))
+    with exact():
+        extra = rule.multiplier - 1
+    return floor_ratio((cart.by_category[rule.category], eligible, program.points_per_unit, extra), subtotal)
 
 
-def _strongest_event(program: Program, order: Order) -> MultiplierEvent | None:
-    active = [rule for rule in program.rules_of(MultiplierEvent) if rule.active_at(order.placed_at)]
+def _strongest_event(rules: Rulebook, order: Order) -> MultiplierEvent | None:
+    active = [rule for rule in rules.events if rule.active_at(order.placed_at)]
     return max(active, key=lambda rule: rule.multiplier, default=None)
 
 
-def _milestones_reached(program: Program, account: Account, eligible: Decimal) -> tuple[str, ...]:
+def _milestones_reached(rules: Rulebook, account: Account, eligible: Decimal) -> tuple[str, ...]:
     before = account.lifetime_spend
     with exact():
         after = before + eligible
     return tuple(
         rule.id
-        for rule in program.rules_of(MilestoneBonus)
+        for rule in rules.milestones
         if rule.id not in account.milestones_reached and before < rule.lifetime_spend <= after
     )
 
@@ -225,23 +256,19 @@ def _anniversary_due(account: Account, order: Order) -> int | None:
     return reached if reached > account.anniversaries_rewarded else None
 
 
-def _effects(program: Program, held: TierLevel | None, subtotal: Decimal) -> tuple[Effect, ...]:
-    effects = [Effect(kind="free_shipping")] if held is not None and held.free_shipping else []
-    effects.extend(
-        Effect(kind="free_product", rule=rule.id, sku=rule.sku)
-        for rule in program.rules_of(FreeProduct)
-        if subtotal >= rule.min_amount
-    )
+def _effects(rules: Rulebook, held: TierLevel | None, subtotal: Decimal) -> tuple[Effect, ...]:
+    effects = [FREE_SHIPPING] if held is not None and held.free_shipping else []
+    effects.extend(effect for rule, effect in rules.free_products if subtotal >= rule.min_amount)
     return tuple(effects)
 
 
 def _tier_change(
-    program: Program, account: Account, order: Order, held: TierLevel | None, eligible: Decimal
+    program: Program, account: Account, order: Order, cart: _Cart, held: TierLevel | None, eligible: Decimal
 ) -> TierChange | None:
     tiers = program.tiers
     if tiers is None or held is None:
         return None
-    added = Decimal(order.items) if tiers.basis == "quantity" else eligible
+    added = Decimal(cart.items) if tiers.basis == "quantity" else eligible
     with exact():
         volume = window_volume(tiers, account.buckets, order.placed_at) + added
     after = higher(tiers, held, level_for(tiers, volume))

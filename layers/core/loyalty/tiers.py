@@ -58,12 +58,27 @@ def in_window(bucket: VolumeBucket, moment: datetime, window_days: int) -> bool:
     return bucket.day <= today < bucket.day + timedelta(days=window_days)
 
 
+def _window_days(moment: datetime, window_days: int) -> tuple[date, date]:
+    """The first and the last UTC day whose buckets count at ``moment``: ``in_window`` for many buckets at once."""
+    today = moment.astimezone(UTC).date()
+    try:
+        first = today - timedelta(days=window_days - 1)
+    except OverflowError:  # a window reaching back before year 1 holds every day there is
+        first = date.min
+    return first, today
+
+
+def _live(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -> list[VolumeBucket]:
+    first, last = _window_days(moment, window_days)
+    return [bucket for bucket in buckets if first <= bucket.day <= last]
+
+
 def window_volume(tiers: Tiers, buckets: Iterable[VolumeBucket], moment: datetime) -> Decimal:
+    live = _live(buckets, moment, tiers.window_days)
+    if tiers.basis == "quantity":
+        return Decimal(sum(bucket.items for bucket in live))  # whole items: an int sum, converted exactly
     with exact():
-        return sum(
-            (bucket.volume(tiers.basis) for bucket in buckets if in_window(bucket, moment, tiers.window_days)),
-            Decimal(0),
-        )
+        return sum((bucket.spend for bucket in live), Decimal(0))
 
 
 def level_for(tiers: Tiers, volume: Decimal) -> TierLevel:
@@ -77,7 +92,15 @@ def held_level(tiers: Tiers, tier: str | None, buckets: Iterable[VolumeBucket], 
 
 
 def higher(tiers: Tiers, first: TierLevel, second: TierLevel) -> TierLevel:
-    return first if tiers.rank(first) >= tiers.rank(second) else second
+    return first if _rank(tiers, first) >= _rank(tiers, second) else second
+
+
+def _rank(tiers: Tiers, level: TierLevel) -> int:
+    """``tiers.rank``, by identity first: levels come from the list itself, and comparing models is slow."""
+    for index, candidate in enumerate(tiers.levels):
+        if candidate is level:
+            return index
+    return tiers.rank(level)
 
 
 def add_volume(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
@@ -114,10 +137,7 @@ def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket
     """
     if tiers.rank(level) == 0:
         return None
-    live = sorted(
-        (bucket for bucket in buckets if in_window(bucket, moment, tiers.window_days)),
-        key=lambda bucket: bucket.day,
-    )
+    live = sorted(_live(buckets, moment, tiers.window_days), key=lambda bucket: bucket.day)
     volume = window_volume(tiers, live, moment)
     if volume < level.threshold:
         return moment.astimezone(UTC).date()
