@@ -107,7 +107,7 @@ bench: $(VENV_STAMP) ## DynamoDB calls per request and cold start against their 
 	$(VENV)/bin/python scripts/bench $(BENCH_FLAGS)
 
 openapi: $(VENV_STAMP) ## regenerate docs/openapi.json from the resolvers and template.yaml
-	$(VENV)/bin/python scripts/openapi.py --write
+	$(VENV)/bin/loyalty openapi --write
 
 # Regenerate the locks (network: PyPI). Commit the results.
 lock: ## re-resolve requirements/*.lock and layers/core/requirements.txt from pyproject.toml

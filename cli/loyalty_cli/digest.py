@@ -1,19 +1,14 @@
-"""See a digest email before it goes out: HTML (and plain text next to it) written to a file.
-
-Usage (from the repository root, with the dev venv):
-
-    python scripts/render_digest.py --demo --locale en --out docs/sample-digest.html
-    python scripts/render_digest.py --customer ACME --time 2026-11-21T06:00:00Z --out /tmp/acme.html
+"""``loyalty digest-preview``: see a digest email before it goes out, as HTML (and plain text next to it).
 
 ``--demo`` needs no AWS: it plays a realistic month of the SPEC example program
 (``docs/examples/program.json``) through the rules core itself (commits, a cancel, a referral,
 an expiry) and renders the digest the job would send on 2026-11-21 at 06:00 UTC.
 
 ``--customer ID --time ISO`` reads the account, its ledger since its previous digest, its codes and
-the active program from DynamoDB through the adapters (AWS credentials and the table names of
-template.yaml in the environment: ``ACCOUNTS_TABLE``, ``LEDGER_TABLE``, ...; against the local
-stack when ``AWS_ENDPOINT_URL`` is set: then table names default to the local stack's, read from
-template.yaml). It reads what the digest job reads, tier changes included.
+the active program from DynamoDB through the adapters, exactly what the digest job reads, tier
+changes included: AWS credentials and the table names of template.yaml in the environment
+(``ACCOUNTS_TABLE``, ``LEDGER_TABLE``, ...). Against the local stack only ``AWS_ENDPOINT_URL`` is
+needed: the region, dummy credentials and the table names are then the local stack's.
 
 The unsubscribe link of a preview is signed with a preview-only key: it does not work in production.
 ``--out`` names the HTML file; the text part is written next to it with the suffix ``.txt``.
@@ -21,25 +16,27 @@ The unsubscribe link of a preview is signed with a preview-only key: it does not
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from loyalty.account import Account
 from loyalty.codes import DiscountCode, ReferralCode
 from loyalty.commit import Commit, cancel_order, commit_order
 from loyalty.digest import Digest, TierChangeRecord, build_digest
+from loyalty.errors import NotConfigured
 from loyalty.ledger import LedgerEntry
 from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
+from loyalty_cli import aws
 from loyalty_digest.render import RenderedEmail, render
 from loyalty_digest.unsubscribe import sign
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO_PROGRAM = ROOT / "docs" / "examples" / "program.json"
 PREVIEW_SECRET = b"preview-only-key-never-used-to-send"
 DEFAULT_UNSUBSCRIBE_BASE = "https://rewards.example.com/unsubscribe"
@@ -47,26 +44,51 @@ REFERRAL_CODE = "R9QK2M7TX"
 NEXT_PURCHASE_CODES = ("NP-4H7Q2W9K", "NP-6B2X9D4M", "NP-3R8J5T1W", "NP-9T2M4R6B", "NP-7F3K2Q9X", "NP-2C6V8X4Z")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _arguments().parse_args(argv)
-    if args.demo:
+def command(
+    out: Annotated[Path, typer.Option("--out", help="the HTML file to write; the text part goes next to it (.txt)")],
+    demo: Annotated[bool, typer.Option("--demo", help="the SPEC example program's demo account, no AWS")] = False,
+    customer: Annotated[
+        str | None, typer.Option("--customer", metavar="ID", help="an account stored in DynamoDB (needs --time)")
+    ] = None,
+    moment: Annotated[
+        str | None,
+        typer.Option("--time", metavar="ISO", help="the job's time T, e.g. 2026-11-21T06:00:00Z (with --customer)"),
+    ] = None,
+    locale: Annotated[
+        str | None, typer.Option("--locale", help="render in this locale (default: the profile's)")
+    ] = None,
+    sender_name: Annotated[
+        str | None, typer.Option("--sender-name", help="the sender shown in the footer (default: the program's name)")
+    ] = None,
+    unsubscribe_base: Annotated[
+        str, typer.Option("--unsubscribe-base", help="the unsubscribe endpoint the link points to")
+    ] = DEFAULT_UNSUBSCRIBE_BASE,
+) -> None:
+    """Render the digest email an account would receive (HTML, and its text part next to it).
+
+    --demo plays the SPEC example through the rules core, no AWS needed; --customer ID --time ISO
+    reads a stored account as the digest job would (against the local stack, set only AWS_ENDPOINT_URL).
+    """
+    if demo == (customer is not None):
+        raise typer.BadParameter("give either --demo or --customer ID", param_hint="'--demo' / '--customer'")
+    if customer is None:
         digest = demo_digest()
-    elif args.time is None:
-        raise SystemExit("--customer needs --time (the job's time T)")
+    elif moment is None:
+        raise typer.BadParameter("--customer needs --time (the job's time T)", param_hint="'--time'")
     else:
-        _local_table_names()
-        digest = stored_digest(args.customer, _instant(args.time))
-    locale = args.locale or digest.locale
+        aws.use_endpoint_defaults()
+        aws.use_local_tables("DigestFunction")
+        digest = stored_digest(customer, _instant(moment))
+    locale = locale or digest.locale
     token = sign(digest.customer_id, PREVIEW_SECRET, issued_at=digest.at)
     email = render(
         digest,
         locale=locale,
-        unsubscribe_url=f"{args.unsubscribe_base}?token={token}",
-        sender_name=args.sender_name or digest.program_name,
+        unsubscribe_url=f"{unsubscribe_base}?token={token}",
+        sender_name=sender_name or digest.program_name,
     )
-    write(email, Path(args.out))
-    print(f"{args.out}: {email.subject!r} ({locale}; activity: {'yes' if digest.has_activity else 'none'})")
-    return 0
+    write(email, out)
+    typer.echo(f"{out}: {email.subject!r} ({locale}; activity: {'yes' if digest.has_activity else 'none'})")
 
 
 def write(email: RenderedEmail, html_path: Path) -> None:
@@ -203,28 +225,20 @@ def _order(
 # ---------------------------------------------------------------------------------------------- from DynamoDB
 
 
-def _local_table_names() -> None:
-    """Against the local stack, the tables are named as ``make run`` names them, from template.yaml."""
-    if os.environ.get("AWS_ENDPOINT_URL") and "ACCOUNTS_TABLE" not in os.environ:
-        from local.cloudformation import Stack
-
-        os.environ.update(Stack.load().function_environment("DigestFunction"))
-
-
 def stored_digest(customer_id: str, moment: datetime) -> Digest:
     """The digest the job would build for ``customer_id`` at ``moment``, read exactly as the job reads it."""
     from loyalty_aws import clients
     from loyalty_aws.digests import digest_material
     from loyalty_aws.orders import DynamoOrderStore
-    from loyalty_aws.programs import DynamoProgramStore
     from loyalty_aws.settings import settings
 
-    active = DynamoProgramStore().active()
-    if active is None:
-        raise SystemExit("no program is active: PUT /admin/program first")
+    try:
+        active = aws.active_program()
+    except NotConfigured as error:
+        raise typer.BadParameter(error.message, param_hint="'--customer'") from error
     record = DynamoOrderStore().load_account(customer_id)
     if not record.exists:
-        raise SystemExit(f"no account {customer_id!r}")
+        raise typer.BadParameter(f"no account {customer_id!r}", param_hint="'--customer'")
     since = record.last_digest_at
     material = digest_material(clients.dynamodb(), settings(), record, since, moment)
     return build_digest(
@@ -240,28 +254,11 @@ def stored_digest(customer_id: str, moment: datetime) -> Digest:
     )
 
 
-# ---------------------------------------------------------------------------------------------- arguments
-
-
 def _instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not an ISO-8601 time", param_hint="'--time'") from error
     if moment.tzinfo is None:
-        raise SystemExit("--time needs an offset, e.g. 2026-11-21T06:00:00Z")
+        raise typer.BadParameter("needs an offset, e.g. 2026-11-21T06:00:00Z", param_hint="'--time'")
     return moment.astimezone(UTC)
-
-
-def _arguments() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--demo", action="store_true", help="the SPEC example program's demo account, no AWS")
-    source.add_argument("--customer", metavar="ID", help="an account stored in DynamoDB")
-    parser.add_argument("--time", metavar="ISO", help="the job's time T, e.g. 2026-11-21T06:00:00Z (with --customer)")
-    parser.add_argument("--locale", help="render in this locale (default: the profile's)")
-    parser.add_argument("--out", required=True, help="the HTML file to write; the text part goes next to it (.txt)")
-    parser.add_argument("--sender-name", help="the sender shown in the footer (default: the program's name)")
-    parser.add_argument("--unsubscribe-base", default=DEFAULT_UNSUBSCRIBE_BASE, help="the unsubscribe endpoint")
-    return parser
-
-
-if __name__ == "__main__":
-    sys.exit(main())

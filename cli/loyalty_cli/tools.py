@@ -1,0 +1,52 @@
+"""The project's own tools under ``loyalty``: API keys and the OpenAPI document, calling the scripts that do the work.
+
+``scripts/create_api_key.py`` and ``scripts/openapi.py`` keep their logic (the integration tests
+call them); these commands add the local stack's defaults and one place to find them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from loyalty_cli import aws
+from loyalty_service.access import Role
+
+
+def create_api_key(
+    role: Annotated[Role, typer.Option("--role", help="storefront: storefront routes; admin: every route")],
+    label: Annotated[str, typer.Option("--label", help="who holds the key (shown as the principal; no secrets)")],
+    table: Annotated[
+        str | None,
+        typer.Option(
+            "--table",
+            help="the ApiKeysTable's physical name (default: $API_KEYS_TABLE; the local stack's with AWS_ENDPOINT_URL)",
+        ),
+    ] = None,
+) -> None:
+    """Issue an API key: store its SHA-256 with a role and a label, and print the key once (stdout only).
+
+    boto3 finds the region and credentials as usual; with AWS_ENDPOINT_URL (the local stack) and
+    nothing configured, the local stack's region, dummy credentials and table are used.
+    """
+    from scripts.create_api_key import main
+
+    aws.use_endpoint_defaults()
+    aws.use_local_tables("AdminAuthorizerFunction")
+    arguments = ["--role", role, "--label", label, *(["--table", table] if table else [])]
+    raise typer.Exit(main(arguments))
+
+
+def openapi(
+    write: Annotated[bool, typer.Option("--write", help="regenerate docs/openapi.json")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="exit 1, saying what differs, when docs/openapi.json is stale")
+    ] = False,
+) -> None:
+    """Build the OpenAPI document from the functions' resolvers and template.yaml (make openapi)."""
+    if write == check:
+        raise typer.BadParameter("give exactly one of --write and --check", param_hint="'--write' / '--check'")
+    from scripts.openapi import main
+
+    raise typer.Exit(main(["--write" if write else "--check"]))
