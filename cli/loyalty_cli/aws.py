@@ -20,8 +20,8 @@ LOCAL_REGION = "eu-central-1"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
-class StoredOrdersUnavailable(Exception):
-    """The stored orders or the active program cannot be read; the message says why and what to do instead."""
+class StoredDataUnavailable(Exception):
+    """What is stored (orders, accounts, the active program) cannot be read; the message says why and what to do."""
 
 
 def endpoint_url() -> str | None:
@@ -58,6 +58,22 @@ def use_local_tables(function_logical_id: str) -> None:
     from loyalty_aws.settings import settings
 
     settings.cache_clear()
+
+
+def require_tables() -> None:
+    """The table names the adapters need are in the environment, or ``StoredDataUnavailable`` names the missing ones."""
+    from pydantic import ValidationError
+
+    from loyalty_aws.settings import settings
+
+    try:
+        settings()
+    except ValidationError as error:
+        missing = sorted({str(detail["loc"][0]).upper() for detail in error.errors()})
+        raise StoredDataUnavailable(
+            f"no {', '.join(missing)} in the environment: set the stack's table names "
+            "(its functions' environment), or AWS_ENDPOINT_URL for the local stack"
+        ) from error
 
 
 def active_program() -> ActiveProgram:

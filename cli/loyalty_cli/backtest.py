@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -87,12 +87,12 @@ def command(
                 )
             from loyalty_cli.stored import stored_replay  # boto3 only when the stored orders are read
 
-            replay = stored_replay(candidate, baseline and read_program(baseline), first, last)
+            replay = stored_replay(candidate, baseline and read_program(baseline), first, last, errors)
         result = run(replay, errors)
     except UnusableFile as error:
         _report_unusable(errors, error)
         raise typer.Exit(1) from error
-    except (BotoCoreError, ClientError, aws.StoredOrdersUnavailable) as error:
+    except (BotoCoreError, ClientError, aws.StoredDataUnavailable) as error:
         errors.print(Text.assemble(("error: ", "bold red"), f"reading the stored orders: {error}"), soft_wrap=True)
         raise typer.Exit(1) from error
     comparison = Comparison(
@@ -187,15 +187,6 @@ def ticker(update: Callable[[int], None], every: int = 64) -> Callable[[], None]
 
 def result_json(result: BacktestResult) -> str:
     return json.dumps(result.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False) + "\n"
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def day_end(day: date) -> datetime:
-    """The first instant after ``day``: windows are whole UTC days, both ends included."""
-    return day_start(day + timedelta(days=1))
 
 
 def _baseline_file(baseline: Path | None) -> ProgramFile:

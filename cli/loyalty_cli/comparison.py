@@ -138,6 +138,11 @@ class Comparison:
         return [_line(account.customer_id, account.points_baseline, account.points_candidate) for account in accounts]
 
 
+def accounts_phrase(count: int) -> str:
+    """``the 20 accounts`` / ``the one account``, for the titles over the largest differences."""
+    return "the one account" if count == 1 else f"the {count} accounts"
+
+
 def _line(label: str, baseline: Value, candidate: Value, *, money: bool = False) -> Line:
     return Line(label, baseline, candidate, candidate - baseline, money=money)
 

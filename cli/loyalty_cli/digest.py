@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from botocore.exceptions import BotoCoreError, ClientError
 
 from loyalty.account import Account
 from loyalty.codes import DiscountCode, ReferralCode
@@ -78,7 +79,12 @@ def command(
     else:
         aws.use_endpoint_defaults()
         aws.use_local_tables("DigestFunction")
-        digest = stored_digest(customer, _instant(moment))
+        try:
+            aws.require_tables()
+            digest = stored_digest(customer, _instant(moment))
+        except (BotoCoreError, ClientError, aws.StoredDataUnavailable) as error:
+            typer.echo(f"error: reading the account: {error}", err=True)
+            raise typer.Exit(1) from error
     locale = locale or digest.locale
     token = sign(digest.customer_id, PREVIEW_SECRET, issued_at=digest.at)
     email = render(

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from plotly.subplots import make_subplots
 
-from loyalty_cli.comparison import Comparison, Line, RuleLine, direction, show
+from loyalty_cli.comparison import Comparison, Line, RuleLine, accounts_phrase, direction, show
 
 BASELINE_COLOUR = "#9aa6b2"
 CANDIDATE_COLOUR = "#2f6bd8"
@@ -65,6 +65,7 @@ def _environment() -> Environment:
     )
     environment.filters["show"] = _show
     environment.filters["trend"] = _trend
+    environment.filters["accounts"] = accounts_phrase
     return environment
 
 

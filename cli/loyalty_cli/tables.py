@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from loyalty_cli.comparison import Comparison, Line, direction, show
+from loyalty_cli.comparison import Comparison, Line, accounts_phrase, direction, show
 
 # Neutral hues: more points is good news for customers and a cost for the program, so no green or red.
 MORE, LESS = "cyan", "magenta"
@@ -82,7 +82,7 @@ def tiers_table(comparison: Comparison) -> Table:
 def accounts_table(comparison: Comparison) -> Table:
     lines = comparison.accounts()
     table = _table(
-        f"The {len(lines)} accounts whose points differ most",
+        f"{accounts_phrase(len(lines)).capitalize()} whose points differ most",
         "customer",
         "baseline points",
         "candidate points",

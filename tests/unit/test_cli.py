@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from loyalty.backtest import backtest
 from loyalty.order import Order
 from loyalty.program import Program
+from loyalty_aws.settings import settings
 from loyalty_cli import aws
 from loyalty_cli.main import app
 from tests.unit.builders import spec_document
@@ -209,6 +211,26 @@ class TestBacktestOfAFile:
         # THEN it asks for orders or a window
         assert result.exit_code == 2
         assert "--from and --to" in result.stderr
+
+
+class TestBacktestOfTheStoredOrders:
+    def test_without_the_table_names_the_command_says_which_are_missing(
+        self, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # GIVEN real AWS (no endpoint URL) and none of the stack's table names in the environment
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        for name in [name for name in os.environ if name.endswith("_TABLE")]:
+            monkeypatch.delenv(name)
+        settings.cache_clear()
+
+        # WHEN the stored orders of a window are asked for
+        result = run("backtest", "--program", files["candidate"], "--from", "2026-11-01", "--to", "2026-11-30")
+        settings.cache_clear()
+
+        # THEN it fails before any AWS call, naming what to set
+        assert result.exit_code == 1
+        assert "no ACCOUNTS_TABLE" in result.stderr
+        assert "AWS_ENDPOINT_URL for the local stack" in result.stderr
 
 
 class TestHtmlReport:
