@@ -1,8 +1,9 @@
 """Issue an API key: generate it, store its SHA-256 with a role and a label, print the key once.
 
-Usage (with the dev venv, AWS credentials or an endpoint in the environment):
+Usage: ``loyalty create-api-key`` (``cli/loyalty_cli/tools.py``) runs this, adding the local stack's
+defaults; run directly (with the dev venv, AWS credentials or an endpoint in the environment):
 
-    python scripts/create_api_key.py --role storefront --label "shop-eu"
+    .venv/bin/loyalty create-api-key --role storefront --label "shop-eu"
     python scripts/create_api_key.py --role admin --label "ops" --table loyalty-dev-ApiKeysTable-XYZ
 
 The table comes from ``--table`` or ``API_KEYS_TABLE`` (the stack's ``ApiKeysTable``). boto3 finds the
