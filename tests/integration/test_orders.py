@@ -29,6 +29,7 @@ from tests.integration.reconcile import reconcile
 from tests.support.api import activate
 from tests.support.events import api_event
 from tests.support.lambdas import ApiResponse, call, load_function
+from tests.unit.builders import at
 
 ORDER: dict[str, Any] = {
     "order_id": "SO-1001",
@@ -335,7 +336,9 @@ class TestReferral:
         store = DynamoOrderStore()
         dynamodb.put_item(
             TableName=settings().codes_table,
-            Item=referral_code_item(ReferralCode(code="RTEST2345", customer_id="GLOBEX"), "2026-11-01T00:00:00Z"),
+            Item=referral_code_item(
+                ReferralCode(code="RTEST2345", customer_id="GLOBEX"), at("2026-11-01T00:00:00Z"), settings().due_shards
+            ),
         )
         # WHEN a new account orders with it
         response = commit(orders, order(customer_id="NEWCO", codes=["RTEST2345"]))
@@ -358,7 +361,9 @@ class TestReferral:
     def test_the_same_referral_code_on_a_second_order_is_refused(self, orders: ModuleType, dynamodb: Any) -> None:
         dynamodb.put_item(
             TableName=settings().codes_table,
-            Item=referral_code_item(ReferralCode(code="RTEST2345", customer_id="GLOBEX"), "2026-11-01T00:00:00Z"),
+            Item=referral_code_item(
+                ReferralCode(code="RTEST2345", customer_id="GLOBEX"), at("2026-11-01T00:00:00Z"), settings().due_shards
+            ),
         )
         commit(orders, order(customer_id="NEWCO", codes=["RTEST2345"]))
 

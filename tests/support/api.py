@@ -53,6 +53,10 @@ class Api:
     def admin(self) -> ModuleType:
         return load_function("functions/admin")
 
+    @cached_property
+    def reports(self) -> ModuleType:
+        return load_function("functions/reports")
+
     def commit(self, body: dict[str, Any]) -> ApiResponse:
         return call(self.orders, api_event("orders-commit", body=body))
 
@@ -99,3 +103,9 @@ class Api:
 
     def preview(self, body: dict[str, Any]) -> ApiResponse:
         return call(self.orders, api_event("orders-preview", body=body))
+
+    def kpis(self, **query: str) -> ApiResponse:
+        return call(self.reports, api_event("admin-kpis", query=query))
+
+    def backtest(self, body: Any) -> ApiResponse:
+        return call(self.reports, api_event("admin-backtest", body=body))

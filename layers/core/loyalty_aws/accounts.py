@@ -11,8 +11,11 @@ from loyalty.account import Account
 from loyalty.profile import Profile
 from loyalty.tiers import VolumeBucket
 from loyalty.wallet import Lot, Wallet
+from loyalty_aws import stats
 from loyalty_aws.codec import from_item, to_item
 from loyalty_aws.due import day_key, moment_key, shard, timestamp
+from loyalty_aws.settings import Settings
+from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import AccountChange, AccountRecord
 
 
@@ -69,6 +72,7 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         last_digest_at=parse_time(values.get("last_digest_at")),
         erased=values.get("erased", False),
         cancels_to_tell=tuple(values.get("cancels_to_tell", ())),
+        standing_orders=values.get("standing_orders", 0),
     )
 
 
@@ -89,6 +93,7 @@ def item_from_change(change: AccountChange, shards: int) -> dict[str, Any]:
         last_digest_at=before.last_digest_at,
         erased=before.erased,
         cancels_to_tell=(*before.cancels_to_tell, *([change.cancelled_order] if change.cancelled_order else [])),
+        standing_orders=before.standing_orders + change.standing_orders_added,
         shards=shards,
     )
 
@@ -105,6 +110,7 @@ def item_from_record(record: AccountRecord, shards: int, *, version: int) -> dic
         last_digest_at=record.last_digest_at,
         erased=record.erased,
         cancels_to_tell=record.cancels_to_tell,
+        standing_orders=record.standing_orders,
         shards=shards,
     )
 
@@ -122,6 +128,7 @@ def account_item(
     erased: bool,
     shards: int,
     cancels_to_tell: tuple[str, ...] = (),
+    standing_orders: int = 0,
 ) -> dict[str, Any]:
     customer_id = account.customer_id
     account_shard = shard(customer_id, shards)
@@ -157,6 +164,7 @@ def account_item(
         "last_digest_at": timestamp(last_digest_at) if last_digest_at else None,
         "erased": erased or None,
         "cancels_to_tell": list(cancels_to_tell) or None,
+        "standing_orders": standing_orders,
     }
     if tier_review_on is not None:
         values |= {"tier_review_shard": account_shard, "tier_review_key": day_key(tier_review_on, customer_id)}
@@ -165,6 +173,14 @@ def account_item(
     if activity_since is not None:
         values |= {"digest_shard": account_shard, "digest_key": moment_key(activity_since, customer_id)}
     return to_item(values)
+
+
+def put_account(write: Transaction, config: Settings, label: str, change: AccountChange) -> None:
+    """The whole account after ``change``, conditioned on the version read; the report counters with it."""
+    write.put(
+        label, config.accounts_table, item_from_change(change, config.due_shards), **version_condition(change.before)
+    )
+    stats.count_change(write, config, change)
 
 
 def version_condition(before: AccountRecord) -> dict[str, Any]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty_aws.codec import from_item, to_item
+from loyalty_aws.daily import DAY_SHARD, day_shard
 from loyalty_aws.due import moment_key, shard, timestamp
 
 REFERRAL = "referral"
@@ -39,7 +41,8 @@ def discount_code_item(code: DiscountCode, shards: int) -> dict[str, Any]:
     return to_item(values)
 
 
-def referral_code_item(code: ReferralCode, issued_at: str) -> dict[str, Any]:
+def referral_code_item(code: ReferralCode, issued_at: datetime, shards: int) -> dict[str, Any]:
+    """A referral code; ``day_shard`` (the day it was created) counts it in the KPIs' referrals issued."""
     return to_item(
         {
             "code": code.code,
@@ -47,6 +50,7 @@ def referral_code_item(code: ReferralCode, issued_at: str) -> dict[str, Any]:
             "customer_id": code.customer_id,
             "owner_id": code.customer_id,
             "referrals": code.referrals,
-            "issued_at": issued_at,
+            "issued_at": timestamp(issued_at),
+            DAY_SHARD: day_shard(issued_at, code.code, shards),
         }
     )

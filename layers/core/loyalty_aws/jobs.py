@@ -11,11 +11,11 @@ from botocore.exceptions import ClientError
 from loyalty.expiry import LotExpiry
 from loyalty.tiers import TierReview
 from loyalty_aws import digests
-from loyalty_aws.accounts import item_from_change, version_condition
+from loyalty_aws.accounts import put_account
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import key, to_item
 from loyalty_aws.due import moment_key, shard, timestamp
-from loyalty_aws.ledger import ledger_item
+from loyalty_aws.ledger import put_ledger
 from loyalty_aws.orders import DynamoOrderStore
 from loyalty_aws.settings import Settings
 from loyalty_aws.transactions import Transaction
@@ -69,7 +69,7 @@ class DynamoJobStore(DynamoAdapter):
 
     def save_review(self, change: AccountChange, review: TierReview, at: datetime) -> None:
         write = Transaction()
-        self._put_account(write, change)
+        put_account(write, self.config, "account", change)
         if review.changed:
             write.put(
                 "tier history",
@@ -92,14 +92,8 @@ class DynamoJobStore(DynamoAdapter):
 
     def save_lot_expiry(self, change: AccountChange, expiry: LotExpiry) -> None:
         write = Transaction()
-        self._put_account(write, change)
-        for entry in expiry.ledger:
-            write.put(
-                "ledger",
-                self.config.ledger_table,
-                ledger_item(entry),
-                ConditionExpression="attribute_not_exists(entry_key)",
-            )
+        put_account(write, self.config, "account", change)
+        put_ledger(write, self.config, expiry.ledger)
         write.write(self.client)
 
     def expire_code(self, code: str, at: datetime) -> bool:
@@ -159,11 +153,3 @@ class DynamoJobStore(DynamoAdapter):
 
     def mark_digested(self, record: AccountRecord, at: datetime) -> None:
         digests.mark_digested(self.client, self.config, record, at)
-
-    def _put_account(self, write: Transaction, change: AccountChange) -> None:
-        write.put(
-            "account",
-            self.config.accounts_table,
-            item_from_change(change, self.config.due_shards),
-            **version_condition(change.before),
-        )

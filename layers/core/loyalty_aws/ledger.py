@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,26 +12,43 @@ from loyalty.errors import FieldError, InvalidInput
 from loyalty.ledger import LedgerEntry
 from loyalty_aws.accounts import parse_time
 from loyalty_aws.codec import from_item, to_item
+from loyalty_aws.daily import DAY_SHARD, day_shard
 from loyalty_aws.due import sortable, timestamp
+from loyalty_aws.settings import Settings
+from loyalty_aws.transactions import Transaction
 
 
 def entry_key(entry: LedgerEntry) -> str:
     return f"{sortable(entry.at)}#{entry.entry_id}"
 
 
-def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
+def ledger_item(entry: LedgerEntry, shards: int) -> dict[str, Any]:
+    """The entry; ``day_shard`` (its date) places it in ``LedgerByDayIndex`` for the KPIs."""
     return to_item(
         {
             **entry.model_dump(exclude={"at"}),
             "entry_key": entry_key(entry),
             "at": timestamp(entry.at),
+            DAY_SHARD: day_shard(entry.at, entry.customer_id, shards),
         }
     )
 
 
+def put_ledger(write: Transaction, config: Settings, entries: Iterable[LedgerEntry]) -> None:
+    """Append entries; a retried write of the same entry fails its condition instead of doubling it."""
+    for entry in entries:
+        write.put(
+            "ledger",
+            config.ledger_table,
+            ledger_item(entry, config.due_shards),
+            ConditionExpression="attribute_not_exists(entry_key)",
+        )
+
+
 def entry_from_item(item: Mapping[str, Any]) -> LedgerEntry:
     values = from_item(item)
-    values.pop("entry_key", None)
+    for index_key in ("entry_key", DAY_SHARD):
+        values.pop(index_key, None)
     return LedgerEntry.model_validate({**values, "at": parse_time(values["at"])})
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from loyalty.codes import Code
-from loyalty.commit import Cancellation, Commit, OrderRecord
+from loyalty.codes import Code, DiscountCode
+from loyalty.commit import Cancellation, Commit, OrderRecord, ReferralConversion
 from loyalty.order import Order
-from loyalty_aws.accounts import account_from_item, item_from_change, version_condition
+from loyalty_aws.accounts import account_from_item, put_account
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item, discount_code_item
+from loyalty_aws.daily import DAY_SHARD, day_shard
 from loyalty_aws.due import sortable, timestamp
-from loyalty_aws.ledger import ledger_item
+from loyalty_aws.ledger import put_ledger
 from loyalty_aws.programs import timeline_from_item, timeline_key
 from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import AccountChange, AccountRecord, OrderAlreadyCommitted, OrderContext
@@ -21,7 +22,8 @@ from loyalty_service.ports import AccountChange, AccountRecord, OrderAlreadyComm
 _LEAVE_DUE_INDEXES = "REMOVE owner_id, expiry_shard, expiry_key"
 
 
-def record_item(record: OrderRecord) -> dict[str, Any]:
+def record_item(record: OrderRecord, shards: int) -> dict[str, Any]:
+    """The order item; ``day_shard`` + ``placed_key`` place it in ``OrdersByDayIndex`` for reports and replays."""
     return to_item(
         {
             "order_id": record.order_id,
@@ -30,6 +32,8 @@ def record_item(record: OrderRecord) -> dict[str, Any]:
             "status": record.status,
             "fingerprint": record.fingerprint,
             "record": record.model_dump_json(),
+            DAY_SHARD: day_shard(record.placed_at, record.order_id, shards),
+            "placed_key": f"{sortable(record.placed_at)}#{record.order_id}",
         }
     )
 
@@ -87,21 +91,55 @@ class DynamoOrderStore(DynamoAdapter):
     # ------------------------------------------------------------------ writes
 
     def save_commit(self, commit: Commit, account: AccountChange, referrer: AccountChange | None) -> None:
-        config = self.config
-        record = commit.record
+        """One transaction: the order, the account, its ledger, the codes it used and issued, the referral."""
         write = Transaction()
-        write.put(
-            "order", config.orders_table, record_item(record), ConditionExpression="attribute_not_exists(order_id)"
+        self._put_record(write, commit.record, ConditionExpression="attribute_not_exists(order_id)")
+        put_account(write, self.config, "account", account)
+        put_ledger(write, self.config, commit.ledger)
+        self._use_codes(write, commit)
+        if commit.issued_code is not None:
+            self._put_new_code(write, "issued code", commit.issued_code)
+        self._record_upgrade(write, commit.record)
+        if commit.referral is not None:
+            self._convert_referral(write, commit.referral, referrer)
+        write.write(self.client, on_conflict=_order_conflict)
+
+    def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None:
+        """One transaction: the cancelled record (only from committed), the account, the reversals, the revoked code."""
+        write = Transaction()
+        self._put_record(
+            write,
+            cancellation.record,
+            ConditionExpression="#status = :committed",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":committed": {"S": "committed"}},
         )
-        self._put_account(write, "account", account)
-        for entry in commit.ledger:
-            write.put(
-                "ledger", config.ledger_table, ledger_item(entry), ConditionExpression="attribute_not_exists(entry_key)"
+        put_account(write, self.config, "account", account)
+        put_ledger(write, self.config, cancellation.ledger)
+        if cancellation.revoked_code is not None:
+            write.update(
+                "revoked code",
+                self.config.codes_table,
+                key(code=cancellation.revoked_code),
+                f"SET #status = :revoked {_LEAVE_DUE_INDEXES}",
+                ConditionExpression="#status = :active",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":revoked": {"S": "revoked"}, ":active": {"S": "active"}},
             )
+        write.write(self.client)
+
+    # ------------------------------------------------------------------ the steps of a commit
+
+    def _put_record(self, write: Transaction, record: OrderRecord, **condition: Any) -> None:
+        write.put("order", self.config.orders_table, record_item(record, self.config.due_shards), **condition)
+
+    def _use_codes(self, write: Transaction, commit: Commit) -> None:
+        """Each code the order used: still active, still its owner's, not expired at ``placed_at``."""
+        record = commit.record
         for used in commit.used_codes:
             write.update(
                 f"code {used.code}",
-                config.codes_table,
+                self.config.codes_table,
                 key(code=used.code),
                 f"SET #status = :used, used_by_order = :order {_LEAVE_DUE_INDEXES}",
                 ConditionExpression="#status = :active AND customer_id = :owner AND expires_at > :placed_at",
@@ -116,88 +154,49 @@ class DynamoOrderStore(DynamoAdapter):
                     }
                 ),
             )
-        if commit.issued_code is not None:
-            self._put_new_code(write, "issued code", commit.issued_code)
+
+    def _record_upgrade(self, write: Transaction, record: OrderRecord) -> None:
         tier = record.decision.tier
-        if tier is not None and tier.before != tier.after:
-            write.put(
-                "tier history",
-                config.history_table,
-                to_item(
-                    {
-                        "customer_id": record.customer_id,
-                        "event_key": f"tier#{sortable(record.placed_at)}#{record.order_id}",
-                        "kind": "tier_change",
-                        "at": timestamp(record.placed_at),
-                        "before": tier.before,
-                        "after": tier.after,
-                        "why": f"upgrade on order {record.order_id}",
-                    }
-                ),
-                ConditionExpression="attribute_not_exists(event_key)",
-            )
-        conversion = commit.referral
-        if conversion is not None:
-            write.update(
-                "referral code",
-                config.codes_table,
-                key(code=conversion.code.code),
-                "SET referrals = :counted",
-                ConditionExpression="referrals = :read",
-                ExpressionAttributeValues=to_item(
-                    {":counted": conversion.code.referrals, ":read": conversion.code.referrals - 1}
-                ),
-            )
-            if conversion.reward_code is not None:
-                self._put_new_code(write, "reward code", conversion.reward_code)
-            if referrer is not None:
-                self._put_account(write, "referrer", referrer)
-            for entry in conversion.ledger:
-                write.put(
-                    "ledger",
-                    config.ledger_table,
-                    ledger_item(entry),
-                    ConditionExpression="attribute_not_exists(entry_key)",
-                )
-        write.write(self.client, on_conflict=_order_conflict)
-
-    def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None:
-        config = self.config
-        write = Transaction()
+        if tier is None or tier.before == tier.after:
+            return
         write.put(
-            "order",
-            config.orders_table,
-            record_item(cancellation.record),
-            ConditionExpression="#status = :committed",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":committed": {"S": "committed"}},
-        )
-        self._put_account(write, "account", account)
-        for entry in cancellation.ledger:
-            write.put(
-                "ledger", config.ledger_table, ledger_item(entry), ConditionExpression="attribute_not_exists(entry_key)"
-            )
-        if cancellation.revoked_code is not None:
-            write.update(
-                "revoked code",
-                config.codes_table,
-                key(code=cancellation.revoked_code),
-                f"SET #status = :revoked {_LEAVE_DUE_INDEXES}",
-                ConditionExpression="#status = :active",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":revoked": {"S": "revoked"}, ":active": {"S": "active"}},
-            )
-        write.write(self.client)
-
-    def _put_account(self, write: Transaction, label: str, change: AccountChange) -> None:
-        write.put(
-            label,
-            self.config.accounts_table,
-            item_from_change(change, self.config.due_shards),
-            **version_condition(change.before),
+            "tier history",
+            self.config.history_table,
+            to_item(
+                {
+                    "customer_id": record.customer_id,
+                    "event_key": f"tier#{sortable(record.placed_at)}#{record.order_id}",
+                    "kind": "tier_change",
+                    "at": timestamp(record.placed_at),
+                    "before": tier.before,
+                    "after": tier.after,
+                    "why": f"upgrade on order {record.order_id}",
+                }
+            ),
+            ConditionExpression="attribute_not_exists(event_key)",
         )
 
-    def _put_new_code(self, write: Transaction, label: str, code: Any) -> None:
+    def _convert_referral(
+        self, write: Transaction, conversion: ReferralConversion, referrer: AccountChange | None
+    ) -> None:
+        """The referral code counts one more referee; the referrer gets its reward code and points."""
+        write.update(
+            "referral code",
+            self.config.codes_table,
+            key(code=conversion.code.code),
+            "SET referrals = :counted",
+            ConditionExpression="referrals = :read",
+            ExpressionAttributeValues=to_item(
+                {":counted": conversion.code.referrals, ":read": conversion.code.referrals - 1}
+            ),
+        )
+        if conversion.reward_code is not None:
+            self._put_new_code(write, "reward code", conversion.reward_code)
+        if referrer is not None:
+            put_account(write, self.config, "referrer", referrer)
+        put_ledger(write, self.config, conversion.ledger)
+
+    def _put_new_code(self, write: Transaction, label: str, code: DiscountCode) -> None:
         write.put(
             label,
             self.config.codes_table,

@@ -10,7 +10,6 @@ from loyalty_aws.accounts import account_from_item, item_from_record
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import key, to_item
 from loyalty_aws.codes import code_from_item, referral_code_item
-from loyalty_aws.due import timestamp
 from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import AccountRecord
 
@@ -39,7 +38,7 @@ class DynamoReferralStore(DynamoAdapter):
         write.put(
             "code",
             config.codes_table,
-            referral_code_item(code, timestamp(at)),
+            referral_code_item(code, at, config.due_shards),
             ConditionExpression="attribute_not_exists(code)",
         )
         if account.exists:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import to_item
+from loyalty_aws.daily import DAY_SHARD, day_shard
 from loyalty_aws.due import timestamp
 from loyalty_service.surveys import SurveyAnswer
 
@@ -18,6 +19,7 @@ class DynamoSurveyStore(DynamoAdapter):
                     "customer_id": answer.customer_id,
                     "answered_at": timestamp(answer.answered_at),
                     "score": answer.score,
+                    DAY_SHARD: day_shard(answer.answered_at, answer.customer_id, self.config.due_shards),
                 }
             ),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ class Transaction:
 
     items: list[dict[str, Any]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    counters: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
 
     def put(self, label: str, table: str, item: dict[str, Any], **condition: Any) -> None:
         self._add(label, {"Put": {"TableName": table, "Item": item, **condition}})
@@ -27,13 +29,34 @@ class Transaction:
     def update(self, label: str, table: str, key: dict[str, Any], expression: str, **rest: Any) -> None:
         self._add(label, {"Update": {"TableName": table, "Key": key, "UpdateExpression": expression, **rest}})
 
+    def add_to(self, label: str, table: str, key: dict[str, Any], attribute: str, amount: int) -> None:
+        """Add to a counter item. Additions to one item are summed into one update at write time:
+        a transaction may touch an item only once, and an account and its referrer can share a counter."""
+        slot = (table, json.dumps(key, sort_keys=True), attribute)
+        label_, total = self.counters.get(slot, (label, 0))
+        self.counters[slot] = (label_, total + amount)
+
     def _add(self, label: str, operation: dict[str, Any]) -> None:
         self.items.append(operation)
         self.labels.append(label)
 
+    def _flush_counters(self) -> None:
+        for (table, key, attribute), (label, total) in self.counters.items():
+            if total:
+                self.update(
+                    label,
+                    table,
+                    json.loads(key),
+                    "ADD #counter :amount",
+                    ExpressionAttributeNames={"#counter": attribute},
+                    ExpressionAttributeValues={":amount": {"N": str(total)}},
+                )
+        self.counters.clear()
+
     def write(self, client: Any, *, on_conflict: Callable[[list[str]], Exception | None] | None = None) -> None:
         """Write all or nothing. A failed condition raises what ``on_conflict`` makes of the failed labels,
         or ``StaleState``; a transaction that collided with another is ``StaleState`` too (retry)."""
+        self._flush_counters()
         if len(self.items) > MAX_ITEMS:
             raise ValueError(f"a transaction holds at most {MAX_ITEMS} items, not {len(self.items)}")
         try:

@@ -124,6 +124,7 @@ class OrderService:
                 activity_at=record.placed_at,
                 event_at=None,
                 cancelled_order=record.order_id,
+                standing_orders_added=-1,
             )
             try:
                 self._store.save_cancel(cancellation, change)
@@ -187,7 +188,14 @@ def _committed_change(program: Program, before: AccountRecord, commit: Commit) -
     if program.tiers is not None and after.tier is not None:
         level = program.tiers.level(after.tier)
         review = review_due_on(program.tiers, level, after.buckets, placed_at) if level else placed_at.date()
-    return AccountChange(before=before, account=after, tier_review_on=review, activity_at=placed_at, event_at=placed_at)
+    return AccountChange(
+        before=before,
+        account=after,
+        tier_review_on=review,
+        activity_at=placed_at,
+        event_at=placed_at,
+        standing_orders_added=1,
+    )
 
 
 def _referrer_change(commit: Commit, referrer: AccountRecord | None) -> AccountChange | None:

@@ -5,9 +5,10 @@ The DynamoDB adapters (``loyalty_aws``) implement these protocols; the use cases
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from loyalty.account import Account
@@ -44,6 +45,8 @@ class AccountRecord:
     erased: bool = False
     cancels_to_tell: tuple[str, ...] = ()
     """Orders cancelled since the last digest: their reversals are dated at the order, maybe before it."""
+    standing_orders: int = 0
+    """Committed orders not cancelled: with the core's lifetime spend, what the KPIs' per-account figures need."""
 
     @property
     def exists(self) -> bool:
@@ -93,6 +96,8 @@ class AccountChange:
     activity_at: datetime | None
     event_at: datetime | None
     cancelled_order: str | None = None
+    standing_orders_added: int = 0
+    """+1 for a commit, -1 for a cancel, 0 for every other change."""
 
 
 class OrderStore(Protocol):
@@ -107,6 +112,44 @@ class OrderStore(Protocol):
     def load_code(self, code: str) -> Code | None: ...
 
     def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None: ...
+
+
+@dataclass(frozen=True)
+class AccountTotals:
+    """An account's figures of today that the KPIs take back to a window's end."""
+
+    standing_orders: int
+    lifetime_spend: Decimal
+
+
+class KpiStore(Protocol):
+    """What the KPIs read; every read is bounded by what happened in the window (docs/data-model.md)."""
+
+    def orders_placed(self, start: date, end: date) -> list[OrderRecord]: ...
+
+    def account_totals(self, customer_ids: Iterable[str]) -> dict[str, AccountTotals]: ...
+
+    def orders_after(self, customer_id: str, day: date) -> list[OrderRecord]: ...
+
+    def ledger_points(self, start: date, end: date) -> dict[str, int]: ...
+
+    def nps_scores(self, start: date, end: date) -> list[int]: ...
+
+    def referral_codes_created(self, start: date, end: date) -> int: ...
+
+    def points_liability(self) -> int: ...
+
+    def accounts_per_tier(self) -> dict[str, int]: ...
+
+
+class OrderArchive(Protocol):
+    """The stored orders by the day they were placed."""
+
+    def count_placed(self, start: date, end: date) -> int: ...
+
+    def standing_orders(self, start: date, end: date) -> list[Order]:
+        """Standing orders placed from ``start`` to ``end`` (UTC days, both included), by (placed_at, order_id)."""
+        ...
 
 
 class ProgramStore(Protocol):
@@ -132,9 +175,12 @@ class ProgramStore(Protocol):
 __all__ = [
     "AccountChange",
     "AccountRecord",
+    "AccountTotals",
     "ActiveProgram",
     "DiscountCode",
+    "KpiStore",
     "OrderAlreadyCommitted",
+    "OrderArchive",
     "OrderContext",
     "OrderStore",
     "ProgramStore",
