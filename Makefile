@@ -45,12 +45,13 @@ help: ## list targets
 
 venv: $(VENV_STAMP) ## create .venv from the lock (idempotent)
 
-$(VENV_STAMP): $(LOCK) pyproject.toml
+$(VENV_STAMP): $(LOCK) pyproject.toml tools/sam-emulator/pyproject.toml
 	@echo "installing $(VENV) from $(LOCK)"
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip==$(PIP_VERSION)
 	$(VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation --editable .
+	$(VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation --editable tools/sam-emulator
 	$(VENV)/bin/python -m pip check
 	touch $@
 
@@ -97,8 +98,8 @@ build: $(SAM_STAMP) ## sam build into .aws-sam, then precompile the layer (hash-
 	PYTHONPATH=layers/core $(PYTHON) scripts/trim_babel.py $(BUILD_DIR)/CoreLayer/python
 	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode checked-hash $(BUILD_DIR)/CoreLayer/python
 
-# The local stack (local/): template.yaml on moto's server, the API on http://127.0.0.1:$${PORT:-3000}.
-# LOCAL_STOREFRONT_KEY / LOCAL_ADMIN_KEY override the local API keys. Ctrl-C stops it.
+# The local stack (local/ on tools/sam-emulator): template.yaml on moto's server, the API on
+# http://127.0.0.1:$${PORT:-3000}. LOCAL_STOREFRONT_KEY / LOCAL_ADMIN_KEY override the local API keys. Ctrl-C stops it.
 run: $(VENV_STAMP) ## start the whole system locally: no AWS account, no Docker (PORT=3000)
 	exec $(VENV)/bin/python -m local
 

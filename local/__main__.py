@@ -15,7 +15,8 @@ import time
 import warnings
 from types import FrameType
 
-from local.stack import LocalKeys, PortInUse, iter_routes, launch
+from local.stack import LocalKeys, launch
+from sam_emulator.server import PortInUse
 
 CURL = """\
   curl -s {url}/orders/preview -H 'x-api-key: {storefront}' -H 'content-type: application/json' -d '{order}'
@@ -60,7 +61,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     url = running.url
-    report = running.local.demo_report
+    report = running.app.demo_report
     print(
         f"\nLoyalty engine running locally at {url}  (ready in {time.monotonic() - started:.1f}s; Ctrl-C stops it)\n"
         f"  embedded AWS (moto): {running.aws.endpoint}\n"
@@ -69,9 +70,9 @@ def main() -> int:
         f"  demo data: {len(report.loaded)} requests loaded"
         + (f", {len(report.failed)} failed (see the warnings above)" if report.failed else "")
         + "\n\nRoutes (template.yaml):\n"
-        + "\n".join(f"  {line}" for line in iter_routes(running.local))
+        + "\n".join(f"  {line}" for line in running.app.describe_routes())
         + "\n\nLocal only: GET /_local/health, GET /_local/outbox, POST /_local/jobs/{name}, GET /swagger\n"
-        + f"Jobs: {', '.join(sorted(running.local.jobs)) or 'none declared yet'}\n"
+        + f"Jobs: {', '.join(sorted(running.app.jobs)) or 'none declared yet'}\n"
         + "\nTry (preview a cart, commit it, read the account):\n"
         + CURL.format(url=url, storefront=keys.storefront, order=ORDER)
         + "\n",

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from local.stack import DEMO
-from tests.e2e.conftest import ADMIN_KEY, STOREFRONT_KEY, Http, Reply, embedded, project_stack
+from sam_emulator.testing import Http, Reply
+from tests.e2e.conftest import ADMIN_KEY, STOREFRONT_KEY, embedded, project_stack
 
 pytestmark = pytest.mark.e2e
 

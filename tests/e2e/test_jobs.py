@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from local.stack import LocalStack
-from tests.e2e.conftest import STOREFRONT_KEY, Http, embedded, project_stack
+from sam_emulator.testing import Http
+from tests.e2e.conftest import STOREFRONT_KEY, embedded, project_stack
 
 pytestmark = pytest.mark.e2e
 

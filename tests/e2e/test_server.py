@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from local.cloudformation import ROOT
-from local.stack import Launched, LocalKeys, PortInUse, launch
+from local.stack import LocalKeys, launch
+from sam_emulator.server import Launched, PortInUse
 from tests.e2e.conftest import STOREFRONT_KEY
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,8 @@ from cfn_tools import load_yaml
 
 from local.cloudformation import TEMPLATE
 from local.stack import LocalStack
-from tests.e2e.conftest import REGION, STOREFRONT_KEY, Http, embedded, project_stack
+from sam_emulator.testing import Http
+from tests.e2e.conftest import REGION, STOREFRONT_KEY, embedded, project_stack
 
 pytestmark = pytest.mark.e2e
 

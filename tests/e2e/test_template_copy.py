@@ -8,7 +8,8 @@ import pytest
 from cfn_tools import dump_yaml, load_yaml
 
 from local.cloudformation import ROOT, TEMPLATE, Stack
-from tests.e2e.conftest import REGION, STOREFRONT_KEY, Http, embedded
+from sam_emulator.testing import Http
+from tests.e2e.conftest import REGION, STOREFRONT_KEY, embedded
 
 pytestmark = pytest.mark.e2e
 

@@ -6,12 +6,11 @@ Every boto3 client this process creates afterwards (the functions' included) rea
 
 from __future__ import annotations
 
-import os
 from contextlib import ExitStack
 
 from moto.server import ThreadedMotoServer
 
-from local.lambdas import environment
+from sam_emulator.environment import offline_aws
 
 HOST = "127.0.0.1"
 
@@ -28,18 +27,7 @@ class EmbeddedAws:
         self._cleanup.callback(self._server.stop)
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
-        variables = {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-            # Nothing from ~/.aws: no profile, no real credentials, no per-service endpoint.
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        }
-        unset = [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL_")]
-        self._cleanup.enter_context(environment(variables, unset=[*unset, "AWS_PROFILE", "AWS_SESSION_TOKEN"]))
+        self._cleanup.enter_context(offline_aws(self.region, self.endpoint))
         return self
 
     def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""The local-only routes on the stub stack: health, jobs on demand with their SQS fan-out, the outbox."""
+"""The control routes (``/_local/*``) on the stub stack: health, jobs on demand with their SQS fan-out, the outbox."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 import boto3
 import pytest
 
-from local.stack import LocalStack
-from tests.e2e.conftest import REGION, Http
+from sam_emulator.emulator import Emulator
+from sam_emulator.testing import Http
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ def test_health_is_200_once_the_stack_is_ready(stub_http: Http) -> None:
     assert reply.body["status"] == "ready"
 
 
-def test_health_is_503_before_the_stack_is_ready(stub: LocalStack, stub_http: Http) -> None:
+def test_health_is_503_before_the_stack_is_ready(stub: Emulator, stub_http: Http) -> None:
     stub.ready = False
     assert stub_http.get("/_local/health").status == 503
     assert stub_http.get("/items/1").status == 503
@@ -49,12 +49,12 @@ def test_job_runs_with_the_scheduled_event_for_the_time_given(stub_http: Http) -
     assert event["detail-type"] == "Scheduled Event"
     assert event["source"] == "aws.events"
     assert event["time"] == "2026-11-21T02:00:00Z"
-    assert event["resources"] == ["arn:aws:events:eu-central-1:123456789012:rule/loyalty-local-JobFunction-Nightly"]
+    assert event["resources"] == ["arn:aws:events:eu-central-1:123456789012:rule/local-JobFunction-Nightly"]
     assert event["detail"] == {}
     assert summary["result"] == {"time": "2026-11-21T02:00:00Z", "resources": event["resources"], "secret_length": 40}
 
 
-def test_job_fan_out_is_drained_with_partial_batch_failures_and_dead_letters(stub: LocalStack, stub_http: Http) -> None:
+def test_job_fan_out_is_drained_with_partial_batch_failures_and_dead_letters(stub: Emulator, stub_http: Http) -> None:
     # GIVEN a job that enqueues ok-1, ok-2, fail-1, ok-3 for a worker with BatchSize 2, maxReceiveCount 2
     # WHEN the job runs
     fan_out = stub_http.post("/_local/jobs/job", {"time": "2026-11-21T02:00:00Z"}).body["fan_out"]
@@ -66,7 +66,7 @@ def test_job_fan_out_is_drained_with_partial_batch_failures_and_dead_letters(stu
     batches = sys.modules[stub.functions["WorkerFunction"].load().__name__].BATCHES
     assert all(1 <= len(batch) <= 2 for batch in batches)
     assert sorted(body for batch in batches for body in batch) == ["fail-1", "fail-1", "ok-1", "ok-2", "ok-3"]
-    sqs = boto3.client("sqs", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=stub.stack.region)
     dead = sqs.receive_message(QueueUrl=stub.stack.queue_url("WorkDeadLetterQueue"), MaxNumberOfMessages=10)
     assert [message["Body"] for message in dead["Messages"]] == ["fail-1"]
     left = sqs.receive_message(QueueUrl=stub.stack.queue_url("WorkQueue"), MaxNumberOfMessages=10)
@@ -78,7 +78,7 @@ def test_jobs_lists_the_declared_schedules(stub_http: Http) -> None:
     assert job == {
         "name": "job",
         "function": "JobFunction",
-        "schedule": "loyalty-local-JobFunction-Nightly",
+        "schedule": "local-JobFunction-Nightly",
         "expression": "cron(0 2 * * ? *)",
         "enabled": True,
     }

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from local.cloudformation import ACCOUNT_ID, Schedule
+from sam_emulator.template import ACCOUNT_ID, Schedule
 
-log = logging.getLogger("local.schedules")
+log = logging.getLogger("sam_emulator.schedules")
 
 RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 CRON = re.compile(r"^cron\((.+)\)$")

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from local.cloudformation import QueueMapping, Stack
-from local.lambdas import Functions
+from sam_emulator.lambdas import Functions
+from sam_emulator.template import QueueMapping, Stack
 
-log = logging.getLogger("local.queues")
+log = logging.getLogger("sam_emulator.queues")
 
 RECEIVE_LIMIT = 10
 """SQS hands out at most 10 messages per receive; a bigger BatchSize is assembled from several."""

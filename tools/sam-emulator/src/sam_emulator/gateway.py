@@ -33,10 +33,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from local.cloudformation import ACCOUNT_ID, Api, ApiRoute, Authorizer, Stack, api_id
-from local.lambdas import Functions
+from sam_emulator.lambdas import Functions
+from sam_emulator.template import ACCOUNT_ID, Api, ApiRoute, Authorizer, Stack, api_id
 
-log = logging.getLogger("local.gateway")
+log = logging.getLogger("sam_emulator.gateway")
 
 PATH_PARAMETER = re.compile(r"\{([^}]+)\}")
 PROXY_RESPONSE_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})

@@ -1,30 +1,34 @@
-"""Local-only routes, no key needed, never deployed: health, the email outbox, jobs on demand, Swagger UI.
+"""The emulator's own routes, no key needed, never part of the template: health, the email outbox, jobs on demand.
 
 - ``GET /_local/health``: 200 once the stack is ready to serve, 503 before.
 - ``GET /_local/outbox``: the emails sent through SES so far.
-- ``GET /_local/jobs``: the jobs template.yaml declares (functions with a Schedule/ScheduleV2 event).
+- ``GET /_local/jobs``: the jobs the template declares (functions with a Schedule/ScheduleV2 event).
 - ``POST /_local/jobs/{name}`` ``{"time": "<ISO-8601>"}``: run that job as EventBridge would at that
   time, drain the SQS fan-out it started, answer its summary.
-- ``GET /swagger``: Swagger UI for the API (``?format=json``: the OpenAPI document).
+
+``add(path, handler)`` serves more routes of the same kind (a page of documentation, say): every
+path at or under ``path`` is the handler's, never the gateway's.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from local.outbox import sent_emails
-from local.schedules import parse_time
-from local.swagger import openapi_document, swagger_page
+from sam_emulator.outbox import sent_emails
+from sam_emulator.schedules import parse_time
 
 if TYPE_CHECKING:
-    from local.stack import LocalStack
+    from sam_emulator.emulator import Emulator
+
+PREFIX = "/_local"
+Handler = Callable[[Request], Response]
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -36,29 +40,41 @@ def error(status: int, code: str, message: str, **extra: Any) -> Response:
 
 
 class Control:
-    PREFIXES = ("/_local/", "/swagger")
+    def __init__(self, emulator: Emulator, prefix: str = PREFIX) -> None:
+        self.emulator = emulator
+        self._prefixes = [f"{prefix}/"]
+        self._handlers: dict[str, Handler] = {
+            "health": self.health,
+            "outbox": self.outbox,
+            "jobs": self.jobs,
+        }
+        self._rules = [
+            Rule(f"{prefix}/health", endpoint="health", methods=["GET"]),
+            Rule(f"{prefix}/outbox", endpoint="outbox", methods=["GET"]),
+            Rule(f"{prefix}/jobs", endpoint="jobs", methods=["GET"]),
+            Rule(f"{prefix}/jobs/<name>", endpoint="run_job", methods=["POST"]),
+        ]
+        self._map = Map(self._rules, strict_slashes=False)
 
-    def __init__(self, local: LocalStack) -> None:
-        self.local = local
-        self._map = Map(
-            [
-                Rule("/_local/health", endpoint="health", methods=["GET"]),
-                Rule("/_local/outbox", endpoint="outbox", methods=["GET"]),
-                Rule("/_local/jobs", endpoint="jobs", methods=["GET"]),
-                Rule("/_local/jobs/<name>", endpoint="run_job", methods=["POST"]),
-                Rule("/swagger", endpoint="swagger", methods=["GET"]),
-            ],
-            strict_slashes=False,
-        )
+    def add(self, path: str, handler: Handler, methods: Iterable[str] = ("GET",)) -> None:
+        """Serve ``path`` with ``handler`` (``Request -> Response``); other paths starting with it answer 404."""
+        endpoint = f"added:{path}"
+        self._handlers[endpoint] = handler
+        self._rules.append(Rule(path, endpoint=endpoint, methods=list(methods)))
+        self._prefixes.append(path)
+        self._map = Map([rule.empty() for rule in self._rules], strict_slashes=False)
 
     def serves(self, path: str) -> bool:
-        return path == "/swagger" or path.startswith(self.PREFIXES)
+        return path.startswith(tuple(self._prefixes))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         try:
             endpoint, arguments = self._map.bind_to_environ(environ).match()
-            response = getattr(self, endpoint)(request, **arguments)
+            if endpoint == "run_job":
+                response = self.run_job(request, **arguments)
+            else:
+                response = self._handlers[endpoint](request)
         except MethodNotAllowed:
             response = error(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}")
         except NotFound:
@@ -68,20 +84,12 @@ class Control:
         return response(environ, start_response)
 
     def health(self, request: Request) -> Response:
-        if not self.local.ready:
+        if not self.emulator.ready:
             return json_response({"status": "starting"}, 503)
-        return json_response(
-            {
-                "status": "ready",
-                "routes": len(self.local.gateway.routes),
-                "functions": len(self.local.functions),
-                "jobs": sorted(self.local.jobs),
-                "demo": {"loaded": len(self.local.demo_report.loaded), "failed": self.local.demo_report.failed},
-            }
-        )
+        return json_response({"status": "ready", **self.emulator.status()})
 
     def outbox(self, request: Request) -> Response:
-        return json_response(sent_emails(self.local.stack.region))
+        return json_response(sent_emails(self.emulator.stack.region))
 
     def jobs(self, request: Request) -> Response:
         return json_response({"jobs": self._job_list()})
@@ -95,15 +103,16 @@ class Control:
                 "expression": schedule.expression,
                 "enabled": schedule.enabled,
             }
-            for name, schedule in sorted(self.local.jobs.items())
+            for name, schedule in sorted(self.emulator.jobs.items())
         ]
 
     def run_job(self, request: Request, name: str) -> Response:
-        if name not in self.local.jobs:
-            declared = sorted(self.local.jobs)
+        if name not in self.emulator.jobs:
+            declared = sorted(self.emulator.jobs)
             listed = ", ".join(declared) or "none yet"
-            return error(404, "not_found", f"no job {name!r}; template.yaml declares: {listed}", jobs=declared)
-        if not self.local.ready:
+            template = self.emulator.stack.path.name if self.emulator.stack.path else "the template"
+            return error(404, "not_found", f"no job {name!r}; {template} declares: {listed}", jobs=declared)
+        if not self.emulator.ready:
             return error(503, "starting", "the local stack is starting")
         try:
             body = json.loads(request.get_data(as_text=True) or "{}")
@@ -113,19 +122,5 @@ class Control:
             return error(
                 422, "validation_error", 'send {"time": "<ISO-8601 instant>"}, e.g. {"time": "2026-11-21T02:00:00Z"}'
             )
-        summary = self.local.run_job(name, moment)
+        summary = self.emulator.run_job(name, moment)
         return json_response(summary, 500 if summary["error"] else 200)
-
-    @cached_property
-    def _openapi(self) -> dict[str, Any]:
-        resolvers = []
-        for function in self.local.functions.values():
-            resolver = getattr(function.load(), "app", None) if function.loaded else None
-            if hasattr(resolver, "get_openapi_schema"):
-                resolvers.append(resolver)
-        return openapi_document(resolvers)
-
-    def swagger(self, request: Request) -> Response:
-        if request.args.get("format") == "json":
-            return json_response(self._openapi)
-        return Response(swagger_page(self._openapi), content_type="text/html; charset=utf-8")

@@ -1,17 +1,17 @@
 """The template's functions, run in this process as the Lambda runtime would run each of them.
 
-Each function gets its own module namespace: ``<CodeUri>/app.py`` is loaded with importlib under a
-unique module name, so module-level state (resolvers, ``@cache``d services) never leaks from one
-function to another, even when two functions share a CodeUri (the two authorizers do). A function's
-``Layers`` are importable as ``/opt/python`` is in Lambda: the project's ``layers/core`` through the
-editable install, any other layer directory by being put on ``sys.path`` while the function runs.
-The template's ``Timeout`` drives ``get_remaining_time_in_millis``; overrunning it is logged, not killed.
+Each function gets its own module namespace: ``<CodeUri>/<handler module>.py`` is loaded with importlib
+under a unique module name, so module-level state (resolvers, ``@cache``d services) never leaks from
+one function to another, even when two functions share a CodeUri. A function's ``Layers`` (Globals'
+and its own, as SAM merges them) are importable as ``/opt/python`` is in Lambda: each layer's
+``ContentUri`` directory is put on ``sys.path`` while the function loads or runs (a directory already
+on the path, through an editable install say, stays where it is). The template's ``Timeout`` drives
+``get_remaining_time_in_millis``; overrunning it is logged, not killed.
 
-The shared layer's own packages (``loyalty``, ``loyalty_aws``, ... : whatever ``layers/core`` holds)
-are per function too: in AWS every function has its own execution environment, so a cache in the
-layer (``settings()``, the boto3 clients) holds one function's view only. Here each function keeps
-its own copy of those modules and has it in ``sys.modules`` while it loads or runs; third-party
-packages (Powertools, pydantic) are shared.
+The layers' own packages (whatever the template's ``ContentUri`` directories hold) are per function
+too: in AWS every function has its own execution environment, so a cache in a layer (settings, boto3
+clients) holds one function's view only. Here each function keeps its own copy of those modules and
+has it in ``sys.modules`` while it loads or runs; other packages (third-party ones) are shared.
 
 Environment: a function sees its template environment (Globals merged with its own, through
 ``Stack.function_environment``) and the variables the Lambda runtime sets, for the duration of each
@@ -24,20 +24,20 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from local.cloudformation import Stack, logical_id_of
+from sam_emulator.environment import environment
+from sam_emulator.template import Stack, logical_id_of
 
-log = logging.getLogger("local.lambdas")
+log = logging.getLogger("sam_emulator.lambdas")
 
 
 @dataclass
@@ -67,26 +67,8 @@ class LambdaContext:
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
-@contextmanager
-def environment(variables: Mapping[str, str], unset: Iterable[str] = ()) -> Iterator[None]:
-    """Set ``variables`` (and remove ``unset``) in ``os.environ`` for the block; then restore each one."""
-    removed = [name for name in unset if name not in variables]
-    saved = {name: os.environ.get(name) for name in [*variables, *removed]}
-    os.environ.update(variables)
-    for name in removed:
-        os.environ.pop(name, None)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def layer_packages(stack: Stack) -> frozenset[str]:
-    """The top-level modules the template's layers hold (``ContentUri`` directories): the project's own."""
+    """The top-level modules the template's layers hold (``ContentUri`` directories)."""
     names: set[str] = set()
     for spec in stack.of_type("AWS::Serverless::LayerVersion").values():
         content = stack.base_dir / str(stack.resolve(spec["Properties"]["ContentUri"]))
@@ -120,7 +102,7 @@ class LambdaFunction:
         self.invocations = 0
         self._lock = lock
         self._module: ModuleType | None = None
-        self._module_name = f"local_lambda_{logical_id}_{uuid.uuid4().hex[:8]}"
+        self._module_name = f"sam_emulator_function_{logical_id}_{uuid.uuid4().hex[:8]}"
         self._layer_packages = layer
         self._layer_modules: dict[str, ModuleType] = {}
         self.layer_dirs = tuple(
@@ -162,8 +144,7 @@ class LambdaFunction:
     def _own_layer(self) -> Iterator[None]:
         """This function's copy of the layer's modules in ``sys.modules`` for the block; others' put aside.
 
-        Its layers' directories are importable meanwhile, as ``/opt/python`` is in Lambda (the project's
-        own layer already is, through the editable install).
+        Its layers' directories are importable meanwhile, as ``/opt/python`` is in Lambda.
         """
 
         def in_layer(name: str) -> bool:

@@ -4,7 +4,7 @@ moto runs each request in the caller's thread, and its ``TransactWriteItems`` ba
 tables, writes, and restores the backup on a failed condition: two transactions running at once
 can both pass their conditions, or one can restore over the other's write. DynamoDB executes each
 request atomically, so the emulation serialises requests into the DynamoDB backend: one at a time,
-like the isolation the real service gives the conditions this project relies on.
+like the isolation the real service gives to conditional writes and transactions.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from moto.dynamodb.models import DynamoDBBackend
 
 _LOCK = threading.RLock()
-_MARK = "_serialised_by_local_stack"
+_MARK = "_serialised_by_sam_emulator"
 
 
 def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local.cloudformation import Schedule
-from local.schedules import Clock, Timetable, croniter_expression, scheduled_event
+from sam_emulator.schedules import Clock, Timetable, croniter_expression, scheduled_event
+from sam_emulator.template import Schedule
 
 pytestmark = pytest.mark.e2e
 
@@ -67,7 +67,9 @@ def test_a_schedule_for_past_years_never_fires() -> None:
 
 
 def test_scheduled_event_is_eventbridges_scheduled_event() -> None:
-    schedule = Schedule("TiersFunction", "Nightly", "Schedule", "cron(0 2 * * ? *)", True, "tiers", "arn:rule/tiers")
+    schedule = Schedule(
+        "NightlyFunction", "Nightly", "Schedule", "cron(0 2 * * ? *)", True, "nightly", "arn:rule/nightly"
+    )
     event = scheduled_event(schedule, at("2026-11-21T02:00:00"), "eu-central-1")
     assert event == {
         "version": "0",
@@ -77,7 +79,7 @@ def test_scheduled_event_is_eventbridges_scheduled_event() -> None:
         "account": "123456789012",
         "time": "2026-11-21T02:00:00Z",
         "region": "eu-central-1",
-        "resources": ["arn:rule/tiers"],
+        "resources": ["arn:rule/nightly"],
         "detail": {},
     }
 

@@ -1,25 +1,26 @@
-"""The local API Gateway: routes, proxy events, Lambda authorizers and gateway responses (stub functions)."""
+"""The API Gateway emulation: routes, proxy events, Lambda authorizers and gateway responses (stub functions)."""
 
 from __future__ import annotations
 
 import base64
 import os
 import sys
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from local.cloudformation import Stack
-from local.stack import LocalStack
-from tests.e2e.conftest import REGION, Http, embedded
-from tests.e2e.stubs import TEMPLATE, write_stub_stack
+from sam_emulator.emulator import Emulator
+from sam_emulator.template import Stack
+from sam_emulator.testing import Http, emulated
 
 pytestmark = pytest.mark.e2e
 
+Variant = Callable[[str, str], Stack]
 
-def authorizer_calls(local: LocalStack, logical_id: str = "KeyAuthFunction") -> list[dict[str, Any]]:
-    module = sys.modules[local.functions[logical_id].load().__name__]
+
+def authorizer_calls(app: Emulator, logical_id: str = "KeyAuthFunction") -> list[dict[str, Any]]:
+    module = sys.modules[app.functions[logical_id].load().__name__]
     return module.CALLS
 
 
@@ -126,8 +127,18 @@ def test_each_function_runs_with_its_own_environment(stub_http: Http) -> None:
     assert echo["GREETING"] == "hello from echo"
     assert other["GREETING"] == "hello from globals"
     assert echo["SHARED"] == other["SHARED"] == "from globals"
-    assert echo["AWS_LAMBDA_FUNCTION_NAME"] == "loyalty-local-EchoFunction"
-    assert other["AWS_LAMBDA_FUNCTION_NAME"] == "loyalty-local-OtherFunction"
+    assert echo["AWS_LAMBDA_FUNCTION_NAME"] == "local-EchoFunction"
+    assert other["AWS_LAMBDA_FUNCTION_NAME"] == "local-OtherFunction"
+
+
+def test_a_function_has_the_layers_of_globals_and_its_own(stub_http: Http) -> None:
+    # GIVEN Globals with StubLayer, and EchoFunction adding ExtraLayer to its own Layers
+    # WHEN each function says which layer modules it can import
+    echo = stub_http.get("/items/1").body["layers"]
+    other = stub_http.get("/other").body["layers"]
+    # THEN EchoFunction has both (SAM concatenates the lists), OtherFunction only the global one
+    assert echo == ["stub_settings", "stub_extra"]
+    assert other == ["stub_settings"]
 
 
 def test_caches_in_the_layer_are_per_function(stub_http: Http) -> None:
@@ -156,12 +167,9 @@ def test_each_function_has_its_own_module_namespace(stub_http: Http) -> None:
 
 def test_handler_gets_a_lambda_context_from_the_template(stub_http: Http) -> None:
     context = stub_http.get("/items/1").body["context"]
-    assert context["function_name"] == "loyalty-local-EchoFunction"
+    assert context["function_name"] == "local-EchoFunction"
     assert context["memory_limit_in_mb"] == 256
-    assert (
-        context["invoked_function_arn"]
-        == "arn:aws:lambda:eu-central-1:123456789012:function:loyalty-local-EchoFunction"
-    )
+    assert context["invoked_function_arn"] == "arn:aws:lambda:eu-central-1:123456789012:function:local-EchoFunction"
     assert 0 < context["remaining"] <= 7000
     assert context["aws_request_id"]
 
@@ -182,7 +190,7 @@ def test_malformed_handler_result_is_502(stub_http: Http) -> None:
 # ---------------------------------------------------------------------- authorizers
 
 
-def test_missing_key_is_401_without_invoking_the_authorizer(stub: LocalStack, stub_http: Http) -> None:
+def test_missing_key_is_401_without_invoking_the_authorizer(stub: Emulator, stub_http: Http) -> None:
     reply = stub_http.get("/items/1", anonymous=True)
     assert reply.status == 401
     assert reply.body == {"error": {"code": "unauthorized", "message": "Unauthorized"}}
@@ -191,12 +199,12 @@ def test_missing_key_is_401_without_invoking_the_authorizer(stub: LocalStack, st
     assert stub.functions["EchoFunction"].invocations == 0
 
 
-def test_empty_key_is_401_without_invoking_the_authorizer(stub: LocalStack, stub_http: Http) -> None:
+def test_empty_key_is_401_without_invoking_the_authorizer(stub: Emulator, stub_http: Http) -> None:
     assert stub_http.get("/items/1", headers={"x-api-key": " "}, anonymous=True).status == 401
     assert authorizer_calls(stub) == []
 
 
-def test_authorizer_raising_unauthorized_is_401(stub: LocalStack, stub_http: Http) -> None:
+def test_authorizer_raising_unauthorized_is_401(stub: Emulator, stub_http: Http) -> None:
     reply = stub_http.get("/items/1", key="wrong-key")
     assert reply.status == 401
     assert reply.body["error"]["code"] == "unauthorized"
@@ -204,7 +212,7 @@ def test_authorizer_raising_unauthorized_is_401(stub: LocalStack, stub_http: Htt
     assert stub.functions["EchoFunction"].invocations == 0
 
 
-def test_authorizer_gets_a_request_authorizer_event(stub: LocalStack, stub_http: Http) -> None:
+def test_authorizer_gets_a_request_authorizer_event(stub: Emulator, stub_http: Http) -> None:
     stub_http.get("/items/7?view=full")
     (event,) = authorizer_calls(stub)
     assert event["type"] == "REQUEST"
@@ -227,7 +235,7 @@ def test_authorizer_context_reaches_the_handler(stub_http: Http) -> None:
     assert authorizer["admin"] == "false"
 
 
-def test_authorizer_answer_is_cached_per_key(stub: LocalStack, stub_http: Http) -> None:
+def test_authorizer_answer_is_cached_per_key(stub: Emulator, stub_http: Http) -> None:
     # WHEN one key calls three routes behind the same authorizer, then another key calls one
     for path in ("/items/1", "/items/2", "/anything"):
         assert stub_http.get(path).status == 200
@@ -236,7 +244,7 @@ def test_authorizer_answer_is_cached_per_key(stub: LocalStack, stub_http: Http) 
     assert [call["headers"]["x-api-key"] for call in authorizer_calls(stub)] == ["good-key", "other-key"]
 
 
-def test_reauthorize_every_zero_invokes_the_authorizer_each_time(stub: LocalStack, stub_http: Http) -> None:
+def test_reauthorize_every_zero_invokes_the_authorizer_each_time(stub: Emulator, stub_http: Http) -> None:
     stub_http.get("/uncached")
     reply = stub_http.get("/uncached")
     assert reply.status == 200
@@ -255,7 +263,7 @@ def test_explicit_deny_is_403(stub_http: Http) -> None:
     assert reply.body == {"message": "User is not authorized to access this resource with an explicit deny"}
 
 
-def test_cached_policy_is_evaluated_against_each_method_arn(stub: LocalStack, stub_http: Http) -> None:
+def test_cached_policy_is_evaluated_against_each_method_arn(stub: Emulator, stub_http: Http) -> None:
     # GIVEN a key whose policy allows only the method ARN it was first called for
     assert stub_http.get("/items/1", key="exact-key").status == 200
     # WHEN the same key calls another resource within the cache time
@@ -271,7 +279,7 @@ def test_authorizer_failure_is_500(stub_http: Http) -> None:
     assert stub_http.get("/items/1", key="malformed").status == 500
 
 
-def test_public_route_needs_no_key(stub: LocalStack, stub_http: Http) -> None:
+def test_public_route_needs_no_key(stub: Emulator, stub_http: Http) -> None:
     reply = stub_http.get("/public", anonymous=True)
     assert reply.status == 200
     assert "authorizer" not in reply.body["event"]["requestContext"]
@@ -281,14 +289,8 @@ def test_public_route_needs_no_key(stub: LocalStack, stub_http: Http) -> None:
 # ---------------------------------------------------------------------- gateway responses of the template
 
 
-def variant(tmp_path: Path, old: str, new: str) -> Stack:
-    assert old in TEMPLATE
-    return Stack.load(write_stub_stack(tmp_path, TEMPLATE.replace(old, new, 1)), region=REGION)
-
-
-def test_handler_failure_takes_the_templates_default_5xx_body(tmp_path: Path) -> None:
-    stack = variant(
-        tmp_path,
+def test_handler_failure_takes_the_templates_default_5xx_body(stub_variant: Variant) -> None:
+    stack = stub_variant(
         "      GatewayResponses:\n",
         "      GatewayResponses:\n"
         "        DEFAULT_5XX:\n"
@@ -296,22 +298,21 @@ def test_handler_failure_takes_the_templates_default_5xx_body(tmp_path: Path) ->
         "            application/json: "
         """'{"error": {"code": "internal", "message": $context.error.messageString}}'\n""",
     )
-    with embedded(stack, demo=False) as local:
-        reply = Http(local, key="good-key").get("/boom")
+    with emulated(stack) as app:
+        reply = Http(app, key="good-key").get("/boom")
     assert reply.status == 502
     assert reply.body == {"error": {"code": "internal", "message": "Internal server error"}}
 
 
-def test_requests_past_the_stage_throttle_are_429(tmp_path: Path) -> None:
-    stack = variant(
-        tmp_path,
+def test_requests_past_the_stage_throttle_are_429(stub_variant: Variant) -> None:
+    stack = stub_variant(
         "      BinaryMediaTypes:",
         '      MethodSettings: [{ResourcePath: "/*", HttpMethod: "*",'
         " ThrottlingRateLimit: 0.01, ThrottlingBurstLimit: 2}]\n"
         "      BinaryMediaTypes:",
     )
-    with embedded(stack, demo=False) as local:
-        http = Http(local, key="good-key")
+    with emulated(stack) as app:
+        http = Http(app, key="good-key")
         statuses = [http.get("/public").status for _ in range(3)]
         throttled = http.get("/public")
     assert statuses == [200, 200, 429]

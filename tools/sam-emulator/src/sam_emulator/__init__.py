@@ -1,0 +1,1 @@
+"""Run an AWS SAM template on one machine: see README.md."""
