@@ -144,7 +144,8 @@ class SideReplay:
     points_by_account: dict[str, int] = field(default_factory=dict)
     _review_at: dict[str, datetime] = field(default_factory=dict)
     _reviews: list[tuple[datetime, str]] = field(default_factory=list)
-    _expiries: list[tuple[datetime, str]] = field(default_factory=list)
+    _next_expiry: dict[str, datetime] = field(default_factory=dict)
+    """Per account, the end of its first lot with points left: no expiry can change it before."""
     _minted: int = 0
     _expired: int = 0
 
@@ -157,7 +158,10 @@ class SideReplay:
             if first_day <= day <= end:
                 self._catch_up(order.placed_at)
                 self._apply(order, counted=day >= start)
-        self._catch_up(datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC) - timedelta(microseconds=1))
+        last = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC) - timedelta(microseconds=1)
+        self._catch_up(last)
+        for customer_id in list(self._next_expiry):
+            self._expire(customer_id, last)
 
     def result(self, version: int | None) -> SideResult:
         point_value = self.program.point_value
@@ -188,7 +192,7 @@ class SideReplay:
 
     def _apply(self, order: Order, *, counted: bool) -> None:
         customer_id = order.customer_id
-        account = self.accounts.get(customer_id) or Account(customer_id=customer_id)
+        account = self._expire(customer_id, order.placed_at) or Account(customer_id=customer_id)
         commit = commit_order(self.program, account, order, {}, mint=self._mint)
         self.accounts[customer_id] = commit.account
         self._schedule_review(commit.account, order.placed_at)
@@ -206,16 +210,32 @@ class SideReplay:
         return f"{CODE_PREFIX}{self._minted}"
 
     def _catch_up(self, moment: datetime) -> None:
-        """Run every tier review and lot expiry due at or before ``moment``, each at its own time."""
+        """Run every tier review due at or before ``moment``, each at its own time."""
         while self._reviews and self._reviews[0][0] <= moment:
             at, customer_id = heapq.heappop(self._reviews)
             if self._review_at.get(customer_id) == at:
                 self._review(customer_id, at)
-        while self._expiries and self._expiries[0][0] <= moment:
-            at, customer_id = heapq.heappop(self._expiries)
-            self._expired += 1
-            expiry = expire_lots(self.accounts[customer_id], at, sequence=self._expired)
-            self.accounts[customer_id] = expiry.account
+
+    def _expire(self, customer_id: str, moment: datetime) -> Account | None:
+        """The account with every lot ended by ``moment`` expired.
+
+        Done when the account is next read (its next order, or the end) rather than at each lot's
+        end: only the account's own orders see its wallet, and expiring several lots at once leaves
+        the wallet the nightly job would have left, lot by lot.
+        """
+        account = self.accounts.get(customer_id)
+        due = self._next_expiry.get(customer_id)
+        if account is None or due is None or due > moment:
+            return account
+        self._expired += 1
+        account = expire_lots(account, moment, sequence=self._expired).account
+        self.accounts[customer_id] = account
+        pending = [lot.expires_at for lot in account.wallet.lots if lot.remaining and lot.expires_at is not None]
+        if pending:
+            self._next_expiry[customer_id] = min(pending)
+        else:
+            del self._next_expiry[customer_id]
+        return account
 
     def _schedule_review(self, account: Account, placed_at: datetime) -> None:
         """The account's next review day after an order, as the order service records it."""
@@ -251,8 +271,10 @@ class SideReplay:
         if lot_id is None:
             return
         lot = next(lot for lot in reversed(commit.account.wallet.lots) if lot.lot_id == lot_id)
-        if lot.expires_at is not None:
-            heapq.heappush(self._expiries, (lot.expires_at, commit.account.customer_id))
+        customer_id = commit.account.customer_id
+        due = self._next_expiry.get(customer_id)
+        if lot.expires_at is not None and lot.remaining and (due is None or lot.expires_at < due):
+            self._next_expiry[customer_id] = lot.expires_at
 
 
 def _difference(before: SideReplay, after: SideReplay, baseline: SideResult, candidate: SideResult) -> Difference:

@@ -117,10 +117,11 @@ def commit_order(
     issued = None if scoring.excluded else _next_purchase_code(program, order, scoring.eligible_amount, mint)
 
     first_order_at = min(account.first_order_at or order.placed_at, order.placed_at)
+    items = order.items
     after = account.model_copy(
         update={
             "tier": decision.tier.after if decision.tier else account.tier,
-            "buckets": add_volume(account.buckets, order.placed_at.date(), order.items, scoring.eligible_amount),
+            "buckets": add_volume(account.buckets, order.placed_at.date(), items, scoring.eligible_amount),
             "lifetime_spend": _plus(account.lifetime_spend, scoring.eligible_amount),
             "wallet": wallet,
             "first_order_at": first_order_at,
@@ -144,7 +145,7 @@ def commit_order(
         placed_at=order.placed_at,
         fingerprint=order.fingerprint(),
         decision=decision,
-        items=order.items,
+        items=items,
         eligible_amount=scoring.eligible_amount,
         redeemed_from=redeemed_from,
         lot_id=lot.lot_id if lot else None,

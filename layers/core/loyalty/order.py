@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -31,8 +32,18 @@ class OrderLine(BaseModel):
             return self.quantity * self.unit_price
 
 
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    amounts: tuple[Decimal, ...]
+    subtotal: Decimal
+    items: int
+
+
 class Order(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Derived values, worked out once per instance. Slots, not fields: a copy (``model_copy``) starts
+    # without them, so a copy with other lines or codes never reads the original's.
+    __slots__ = ("_fingerprint", "_totals")
 
     order_id: Identifier
     customer_id: Identifier
@@ -59,22 +70,45 @@ class Order(BaseModel):
 
     @property
     def subtotal(self) -> Decimal:
-        with exact():
-            return sum((line.amount for line in self.lines), Decimal(0))
+        return self._line_totals().subtotal
 
     @property
     def items(self) -> int:
-        return sum(line.quantity for line in self.lines)
+        return self._line_totals().items
 
     def category_amount(self, category: str) -> Decimal:
+        amounts = self._line_totals().amounts
         with exact():
-            return sum((line.amount for line in self.lines if line.category == category), Decimal(0))
+            return sum(
+                (amount for line, amount in zip(self.lines, amounts, strict=True) if line.category == category),
+                Decimal(0),
+            )
+
+    def _line_totals(self) -> _Totals:
+        kept: _Totals | None = getattr(self, "_totals", None)
+        if kept is not None:
+            return kept
+        with exact():
+            amounts = tuple(line.quantity * line.unit_price for line in self.lines)  # OrderLine.amount, in one context
+            totals = _Totals(
+                amounts=amounts, subtotal=sum(amounts, Decimal(0)), items=sum(line.quantity for line in self.lines)
+            )
+        object.__setattr__(self, "_totals", totals)
+        return totals
 
     def fingerprint(self) -> str:
         """A digest of the order's meaning: the same order sent twice, however formatted, has one fingerprint.
 
         Decimals are normalised (``"0.450"`` and ``0.45`` are one price) and times are taken in UTC.
         """
+        kept: str | None = getattr(self, "_fingerprint", None)
+        if kept is not None:
+            return kept
+        digest = self._digest()
+        object.__setattr__(self, "_fingerprint", digest)
+        return digest
+
+    def _digest(self) -> str:
         canonical = self.model_dump(mode="json", exclude_none=True)
         canonical["lines"] = [
             {**line, "unit_price": plain(source.unit_price)}

@@ -8,8 +8,10 @@ every look-up, leaves a decision with its own arithmetic only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from loyalty.decision import Effect
+from loyalty.money import exact
 from loyalty.program import (
     AnniversaryBonus,
     CartAmountBonus,
@@ -31,7 +33,8 @@ KEPT_PROGRAMS = 32
 class Rulebook:
     """The rules of one program by kind, each in program order."""
 
-    category_multipliers: tuple[CategoryMultiplier, ...]
+    category_multipliers: tuple[tuple[CategoryMultiplier, Decimal], ...]
+    """Each rule with its extra multiplier (``multiplier - 1``), the factor its points need."""
     events: tuple[MultiplierEvent, ...]
     milestones: tuple[MilestoneBonus, ...]
     free_products: tuple[tuple[FreeProduct, Effect], ...]
@@ -61,13 +64,18 @@ class Rulebook:
                 case _:
                     fixed_points.append(rule)
         return cls(
-            category_multipliers=tuple(categories),
+            category_multipliers=tuple((rule, _extra(rule.multiplier)) for rule in categories),
             events=tuple(events),
             milestones=tuple(milestones),
             free_products=tuple(free_products),
             fixed_points=tuple(fixed_points),
             categories=frozenset(rule.category for rule in categories),
         )
+
+
+def _extra(multiplier: Decimal) -> Decimal:
+    with exact():
+        return multiplier - 1
 
 
 _kept: dict[int, tuple[Program, Rulebook]] = {}

@@ -47,7 +47,7 @@ class Scoring:
 
 @dataclass(frozen=True, slots=True)
 class _Cart:
-    """The order's totals, summed once per decision: every formula below reads them from here."""
+    """The order's totals, read once per decision: every formula below reads them from here."""
 
     subtotal: Decimal
     items: int
@@ -55,20 +55,12 @@ class _Cart:
 
     @classmethod
     def of(cls, order: Order, categories: Iterable[str]) -> _Cart:
-        """``Order.subtotal``, ``items`` and ``category_amount`` of ``categories``: the same sums, in one pass."""
-        subtotal = ZERO
-        items = 0
-        by_category = dict.fromkeys(categories, ZERO)
-        with exact():
-            for line in order.lines:
-                quantity = line.quantity
-                amount = quantity * line.unit_price
-                subtotal += amount
-                items += quantity
-                category = line.category
-                if category in by_category:
-                    by_category[category] += amount
-        return cls(subtotal=subtotal, items=items, by_category=by_category)
+        """The order's totals, and the amounts of the categories some rule multiplies (no other is read)."""
+        return cls(
+            subtotal=order.subtotal,
+            items=order.items,
+            by_category={category: order.category_amount(category) for category in categories},
+        )
 
 
 FREE_SHIPPING = Effect(kind="free_shipping")
@@ -133,6 +125,8 @@ def _discounts(
     sources.extend(("code", code.percent, code.code) for code in codes.discounts)
     if codes.referral is not None and program.referral is not None:
         sources.append(("referral", program.referral.referee_discount_percent, codes.referral.code))
+    if not sources:
+        return ()
 
     room = program.max_discount_percent
     percents = []
@@ -192,7 +186,10 @@ def _breakdown(
     with exact():
         base = floor_points(eligible * program.points_per_unit)
         lines = [("base", base)]
-        lines.extend((rule.id, _category_points(program, cart, rule, eligible)) for rule in rules.category_multipliers)
+        lines.extend(
+            (rule.id, _category_points(program, cart, rule, extra, eligible))
+            for rule, extra in rules.category_multipliers
+        )
         multiplied = sum(points for _, points in lines)
         if held is not None:
             lines.append(("tier", floor_points(multiplied * (held.points_multiplier - 1))))
@@ -220,7 +217,7 @@ def _bonus_points(rule: FixedPointsRule, cart: _Cart, milestones: tuple[str, ...
     return 0
 
 
-def _category_points(program: Program, cart: _Cart, rule: CategoryMultiplier, eligible: Decimal) -> int:
+def _category_points(program: Program, cart: _Cart, rule: CategoryMultiplier, extra: Decimal, eligible: Decimal) -> int:
     """The category's share of the eligible amount, times the extra multiplier: exact, floored once.
 
     share = category amount * eligible / subtotal, so the points are the floor of one exact ratio.
@@ -228,8 +225,6 @@ def _category_points(program: Program, cart: _Cart, rule: CategoryMultiplier, el
     subtotal = cart.subtotal
     if subtotal == 0:
         return 0
-    with exact():
-        extra = rule.multiplier - 1
     return floor_ratio((cart.by_category[rule.category], eligible, program.points_per_unit, extra), subtotal)
 
 

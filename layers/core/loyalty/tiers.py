@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,6 +28,9 @@ class VolumeBucket(BaseModel):
 
     def volume(self, basis: str) -> Decimal:
         return Decimal(self.items) if basis == "quantity" else self.spend
+
+
+_DAY = attrgetter("day")
 
 
 class TierProgress(BaseModel):
@@ -74,8 +78,11 @@ def _live(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -
 
 
 def window_volume(tiers: Tiers, buckets: Iterable[VolumeBucket], moment: datetime) -> Decimal:
-    live = _live(buckets, moment, tiers.window_days)
-    if tiers.basis == "quantity":
+    return _volume(tiers.basis, _live(buckets, moment, tiers.window_days))
+
+
+def _volume(basis: str, live: Iterable[VolumeBucket]) -> Decimal:
+    if basis == "quantity":
         return Decimal(sum(bucket.items for bucket in live))  # whole items: an int sum, converted exactly
     with exact():
         return sum((bucket.spend for bucket in live), Decimal(0))
@@ -114,20 +121,23 @@ def remove_volume(buckets: Iterable[VolumeBucket], day: date, items: int, spend:
 
 def _adjust(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
     merged = {bucket.day: bucket for bucket in buckets}
-    current = merged.get(day, VolumeBucket(day=day, items=0, spend=Decimal(0)))
+    current = merged.get(day)
     with exact():
-        updated = VolumeBucket(day=day, items=current.items + items, spend=current.spend + spend)
+        if current is None:
+            updated = VolumeBucket(day=day, items=items, spend=Decimal(0) + spend)
+        else:
+            updated = VolumeBucket(day=day, items=current.items + items, spend=current.spend + spend)
     if updated.items == 0 and updated.spend == 0:
         merged.pop(day, None)
     else:
         merged[day] = updated
-    return tuple(sorted(merged.values(), key=lambda bucket: bucket.day))
+    return tuple(sorted(merged.values(), key=_DAY))
 
 
 def prune(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -> tuple[VolumeBucket, ...]:
     """Drop buckets that have left the window for good (later moments only move the window on)."""
-    today = moment.astimezone(UTC).date()
-    return tuple(bucket for bucket in buckets if bucket.day + timedelta(days=window_days) > today)
+    first, _ = _window_days(moment, window_days)
+    return tuple(bucket for bucket in buckets if bucket.day >= first)
 
 
 def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket], moment: datetime) -> date | None:
@@ -135,18 +145,18 @@ def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket
 
     ``None`` when nothing can change by itself: the level is the lowest, or its volume never leaves.
     """
-    if tiers.rank(level) == 0:
+    if _rank(tiers, level) == 0:
         return None
-    live = sorted(_live(buckets, moment, tiers.window_days), key=lambda bucket: bucket.day)
-    volume = window_volume(tiers, live, moment)
-    if volume < level.threshold:
-        return moment.astimezone(UTC).date()
+    live = sorted(_live(buckets, moment, tiers.window_days), key=_DAY)
+    volumes = [bucket.volume(tiers.basis) for bucket in live]
     with exact():
-        for bucket in live:
-            volume -= bucket.volume(tiers.basis)
-            leaves_on = bucket.day + timedelta(days=tiers.window_days)
+        volume = sum(volumes, Decimal(0))
+        if volume < level.threshold:
+            return moment.astimezone(UTC).date()
+        for bucket, leaving in zip(live, volumes, strict=True):
+            volume -= leaving
             if volume < level.threshold:
-                return leaves_on
+                return bucket.day + timedelta(days=tiers.window_days)
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict
 
@@ -30,6 +31,10 @@ class Lot(BaseModel):
         return self.expires_at is not None and self.expires_at <= moment
 
 
+_AGE = attrgetter("earned_at", "lot_id")
+"""Oldest first; the lot id orders lots earned at the same moment."""
+
+
 class Expiry(BaseModel):
     """The part of one lot that expired."""
 
@@ -47,15 +52,15 @@ class Wallet(BaseModel):
 
     @property
     def balance(self) -> int:
-        return sum(lot.remaining for lot in self.lots) - self.deficit
+        return sum([lot.remaining for lot in self.lots]) - self.deficit
 
     def oldest_first(self) -> list[Lot]:
-        return sorted(self.lots, key=lambda lot: (lot.earned_at, lot.lot_id))
+        return sorted(self.lots, key=_AGE)
 
     def earn(self, lot: Lot) -> Wallet:
         """Add a lot; its points first pay off any deficit."""
         paid = min(self.deficit, lot.remaining)
-        added = lot.model_copy(update={"remaining": lot.remaining - paid})
+        added = lot.model_copy(update={"remaining": lot.remaining - paid}) if paid else lot
         return Wallet(lots=(*self.lots, added), deficit=self.deficit - paid)
 
     def redeem(self, points: int) -> tuple[Wallet, dict[str, int]]:
@@ -111,11 +116,10 @@ class Wallet(BaseModel):
 
     def expire(self, moment: datetime) -> tuple[Wallet, list[Expiry]]:
         """Expire what remains of every lot whose end is at or before ``moment``."""
-        expired = [
-            Expiry(lot=lot, points=lot.remaining)
-            for lot in self.oldest_first()
-            if lot.remaining and lot.expired_at(moment)
-        ]
+        due = [lot for lot in self.lots if lot.remaining and lot.expires_at is not None and lot.expires_at <= moment]
+        if not due:
+            return self, []
+        expired = [Expiry(lot=lot, points=lot.remaining) for lot in sorted(due, key=_AGE)]
         return self._less({item.lot.lot_id: item.points for item in expired}), expired
 
     def expiring(self, moment: datetime, until: datetime) -> list[Lot]:
