@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from loyalty_cli import aws
-from loyalty_service.access import Role
+from loyalty_service.ports import Role
 
 
 def create_api_key(

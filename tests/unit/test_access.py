@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty_service.access import KeyCheck, KeyHolder, Role, may_call
+from loyalty_service.access import KeyCheck, may_call
+from loyalty_service.ports import KeyHolder, Role
 
 
 class Directory:

@@ -15,8 +15,7 @@ from loyalty_aws.codes import code_from_item
 from loyalty_aws.due import sortable, timestamp
 from loyalty_aws.ledger import entry_from_item
 from loyalty_aws.settings import Settings
-from loyalty_service.digest_job import DigestMaterial
-from loyalty_service.ports import AccountRecord
+from loyalty_service.ports import AccountRecord, DigestMaterial
 
 
 def _query_all(client: Any, **request: Any) -> list[dict[str, Any]]:

@@ -20,8 +20,7 @@ from loyalty_aws.orders import DynamoOrderStore
 from loyalty_aws.settings import Settings
 from loyalty_aws.transactions import Transaction
 from loyalty_aws.work import day_bound, due_ids, moment_bound
-from loyalty_service.digest_job import DigestMaterial
-from loyalty_service.ports import AccountChange, AccountRecord
+from loyalty_service.ports import AccountChange, AccountRecord, DigestMaterial
 
 
 class DynamoJobStore(DynamoAdapter):

@@ -10,7 +10,8 @@ from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.due import timestamp
 from loyalty_aws.settings import Settings
-from loyalty_service.access import ROLES, KeyHolder, Role
+from loyalty_service.access import ROLES
+from loyalty_service.ports import KeyHolder, Role
 
 __all__ = ["ROLES", "ApiKeyStore", "KeyHolder", "Role", "key_hash", "key_id"]
 

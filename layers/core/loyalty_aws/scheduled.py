@@ -13,7 +13,8 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from loyalty_aws.settings import settings
 from loyalty_aws.work import SqsWorkQueue
-from loyalty_service.jobs import Job, JobLimits, WorkPage, run_job, work_page
+from loyalty_service.jobs import JobLimits, WorkPage, run_job, work_page
+from loyalty_service.ports import Job
 
 
 def run_scheduled(job: Job, event: dict[str, Any], metrics: Metrics) -> dict[str, Any]:

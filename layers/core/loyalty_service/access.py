@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
 
-Role = Literal["storefront", "admin"]
+from loyalty_service.ports import KeyDirectory, KeyHolder, Role
+
 ROLES: tuple[Role, ...] = ("storefront", "admin")
 
 ACCEPTED: Mapping[Role, frozenset[Role]] = {
@@ -17,23 +17,11 @@ ACCEPTED: Mapping[Role, frozenset[Role]] = {
 
 
 @dataclass(frozen=True)
-class KeyHolder:
-    """Who an API key belongs to: its role and the label it was created with."""
-
-    role: Role
-    label: str
-
-
-@dataclass(frozen=True)
 class Grant:
     """A known key's verdict for one authorizer: ``allowed`` False is a 403, not a 401."""
 
     holder: KeyHolder
     allowed: bool
-
-
-class KeyDirectory(Protocol):
-    def holder_of(self, api_key: str) -> KeyHolder | None: ...
 
 
 def may_call(required: Role, held: Role) -> bool:

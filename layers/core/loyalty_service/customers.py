@@ -2,59 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Protocol
 
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.errors import NotFound
-from loyalty.ledger import LedgerEntry
 from loyalty.money import exact
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, held_level, progress
-from loyalty.versions import Timeline
 from loyalty.wallet import Lot
-from loyalty_service.ports import AccountRecord
+from loyalty_service.ports import AccountRecord, CustomerStore, LedgerPage
 from loyalty_service.programs import ProgramSource
-
-
-class LedgerPage(Protocol):
-    @property
-    def entries(self) -> Sequence[LedgerEntry]: ...
-
-    @property
-    def next_cursor(self) -> str | None: ...
-
-
-class CustomerStore(Protocol):
-    def load_account(self, customer_id: str) -> AccountRecord | None: ...
-
-    def load_with_timeline(self, customer_id: str) -> tuple[AccountRecord | None, Timeline | None]:
-        """The account and the program timeline, in one round trip."""
-        ...
-
-    def owned_codes(self, customer_id: str) -> list[Code]: ...
-
-    def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord: ...
-
-    def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage: ...
-
-    def account_exists(self, customer_id: str) -> bool: ...
-
-    def erase_profile(self, customer_id: str) -> bool:
-        """Drop the account's personal data and mark it erased; False when there is no such account."""
-        ...
-
-    def scrub_ledger(self, customer_id: str) -> int:
-        """Remove ``buyer_id`` from the account's ledger entries; how many entries carried one."""
-        ...
-
-    def scrub_orders(self, customer_id: str) -> int:
-        """Remove ``buyer_id`` from the account's order records; how many records carried one."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -6,56 +6,13 @@ never sends twice, and a send that failed releases its claim so the next run sen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Protocol
+from collections.abc import Iterable
+from datetime import datetime
 
-from loyalty.codes import DiscountCode
-from loyalty.digest import TierChangeRecord, build_digest
-from loyalty.ledger import LedgerEntry
-from loyalty_digest.render import RenderedEmail, render
-from loyalty_service.jobs import Job
-from loyalty_service.ports import AccountRecord
+from loyalty.digest import build_digest
+from loyalty_digest.render import render
+from loyalty_service.ports import DigestStore, Job, Mailer, UnsubscribeLinks
 from loyalty_service.programs import ProgramSource
-
-
-@dataclass(frozen=True)
-class DigestMaterial:
-    """What happened to an account between two digests, as stored."""
-
-    entries: Sequence[LedgerEntry]
-    codes: Sequence[DiscountCode]
-    referral: tuple[str, int] | None
-    tier_changes: Sequence[TierChangeRecord]
-
-
-class DigestStore(Protocol):
-    def digests_due(self, at: datetime) -> Iterable[str]: ...
-
-    def load_account(self, customer_id: str) -> AccountRecord: ...
-
-    def digest_material(self, record: AccountRecord, since: datetime | None, at: datetime) -> DigestMaterial: ...
-
-    def claim_digest(self, customer_id: str, day: date, at: datetime) -> bool:
-        """Reserve the account's digest of ``day``; False when it was reserved before."""
-        ...
-
-    def release_digest(self, customer_id: str, day: date) -> None: ...
-
-    def mark_digested(self, record: AccountRecord, at: datetime) -> None:
-        """Everything up to ``at`` has been told (or had nobody to tell): leave the digest index."""
-        ...
-
-
-class Mailer(Protocol):
-    def send(self, to: str, email: RenderedEmail, *, sender: str | None, unsubscribe_url: str) -> None:
-        """Send one digest; ``sender`` None means the configured default identity."""
-        ...
-
-
-class UnsubscribeLinks(Protocol):
-    def url(self, customer_id: str, at: datetime) -> str: ...
 
 
 class DigestJob(Job):

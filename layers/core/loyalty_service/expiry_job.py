@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Protocol
 
-from loyalty.expiry import LotExpiry, expire_lots
-from loyalty_service.jobs import Job
-from loyalty_service.ports import AccountChange, AccountRecord, StaleState
+from loyalty.expiry import expire_lots
+from loyalty_service.ports import AccountChange, ExpiryStore, Job, StaleState
 
 MAX_ATTEMPTS = 5
 LOTS = "lots:"
 CODE = "code:"
-
-
-class ExpiryStore(Protocol):
-    def lot_expiries_due(self, at: datetime) -> Iterable[str]: ...
-
-    def code_expiries_due(self, at: datetime) -> Iterable[str]: ...
-
-    def load_account(self, customer_id: str) -> AccountRecord: ...
-
-    def save_lot_expiry(self, change: AccountChange, expiry: LotExpiry) -> None: ...
-
-    def expire_code(self, code: str, at: datetime) -> bool:
-        """Mark an active code past its end as expired; False when it was not (any more) due."""
-        ...
 
 
 class ExpiryJob(Job):

@@ -7,26 +7,14 @@ that was done, and a schedule fired twice finds nothing left the second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from loyalty.types import Instant
-
-
-class Job(Protocol):
-    name: str
-
-    def due(self, at: datetime) -> Iterable[str]:
-        """The units of work due at or before ``at`` (ids, found through the due indexes)."""
-        ...
-
-    def process(self, unit: str, at: datetime) -> bool:
-        """Do one unit; True when it changed something, False when there was nothing left to do."""
-        ...
+from loyalty_service.ports import Job, WorkQueue
 
 
 class WorkPage(BaseModel):
@@ -37,10 +25,6 @@ class WorkPage(BaseModel):
     job: str
     time: Instant
     units: list[str]
-
-
-class WorkQueue(Protocol):
-    def send(self, pages: Sequence[WorkPage]) -> None: ...
 
 
 class JobSummary(BaseModel):

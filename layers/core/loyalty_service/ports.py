@@ -1,23 +1,36 @@
-"""What the use cases need from storage, and the records they exchange with it.
+"""What the use cases need from the world outside them, and the records they exchange with it.
 
-The DynamoDB adapters (``loyalty_aws``) implement these protocols; the use cases never see boto3.
+Every protocol a use case depends on is here: the stores, the mailer, the work queue, the key
+directory, the exactly-once runner. The adapters (``loyalty_aws``) implement them; the use cases
+never see boto3.
+
+At run time this module imports the standard library only: the rules types are imported for the
+annotations, and the two records that are pydantic models (``SurveyAnswer``, ``WorkPage``) stay
+with their use cases. Every function imports it, the authorizer too, and none pays for a model here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from loyalty.account import Account
-from loyalty.codes import Code, DiscountCode, ReferralCode
-from loyalty.commit import Cancellation, Commit, OrderRecord
-from loyalty.order import Order
-from loyalty.profile import Profile
-from loyalty.program import Program
-from loyalty.versions import Timeline
+if TYPE_CHECKING:
+    from loyalty.account import Account
+    from loyalty.codes import Code, DiscountCode, ReferralCode
+    from loyalty.commit import Cancellation, Commit, OrderRecord
+    from loyalty.digest import TierChangeRecord
+    from loyalty.expiry import LotExpiry
+    from loyalty.ledger import LedgerEntry
+    from loyalty.order import Order
+    from loyalty.profile import Profile
+    from loyalty.program import Program
+    from loyalty.tiers import TierReview
+    from loyalty.versions import Timeline
+    from loyalty_service.jobs import WorkPage
+    from loyalty_service.surveys import SurveyAnswer
 
 
 class StaleState(Exception):
@@ -172,19 +185,216 @@ class ProgramStore(Protocol):
         ...
 
 
+# ---------------------------------------------------------------------------------------------- customers
+
+
+class LedgerPage(Protocol):
+    @property
+    def entries(self) -> Sequence[LedgerEntry]: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+class CustomerStore(Protocol):
+    def load_account(self, customer_id: str) -> AccountRecord | None: ...
+
+    def load_with_timeline(self, customer_id: str) -> tuple[AccountRecord | None, Timeline | None]:
+        """The account and the program timeline, in one round trip."""
+        ...
+
+    def owned_codes(self, customer_id: str) -> list[Code]: ...
+
+    def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord: ...
+
+    def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage: ...
+
+    def account_exists(self, customer_id: str) -> bool: ...
+
+    def erase_profile(self, customer_id: str) -> bool:
+        """Drop the account's personal data and mark it erased; False when there is no such account."""
+        ...
+
+    def scrub_ledger(self, customer_id: str) -> int:
+        """Remove ``buyer_id`` from the account's ledger entries; how many entries carried one."""
+        ...
+
+    def scrub_orders(self, customer_id: str) -> int:
+        """Remove ``buyer_id`` from the account's order records; how many records carried one."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------- referrals
+
+
+class ReferralStore(Protocol):
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def load_referral_code(self, code: str) -> ReferralCode | None: ...
+
+    def create_referral_code(self, account: AccountRecord, code: ReferralCode, at: datetime) -> None:
+        """Store the code and set it on the account, atomically; ``StaleState`` when either was taken."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------- surveys
+
+
+class SurveyStore(Protocol):
+    def put(self, answer: SurveyAnswer) -> None: ...
+
+
+Once = Callable[[Mapping[str, Any], Callable[[], dict[str, Any]]], dict[str, Any]]
+"""Runs the function at most once per request (its JSON result is kept and answered again for a retry)."""
+
+
+# ---------------------------------------------------------------------------------------------- API keys
+
+Role = Literal["storefront", "admin"]
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    """Who an API key belongs to: its role and the label it was created with."""
+
+    role: Role
+    label: str
+
+
+class KeyDirectory(Protocol):
+    def holder_of(self, api_key: str) -> KeyHolder | None: ...
+
+
+# ---------------------------------------------------------------------------------------------- scheduled jobs
+
+
+class Job(Protocol):
+    name: str
+
+    def due(self, at: datetime) -> Iterable[str]:
+        """The units of work due at or before ``at`` (ids, found through the due indexes)."""
+        ...
+
+    def process(self, unit: str, at: datetime) -> bool:
+        """Do one unit; True when it changed something, False when there was nothing left to do."""
+        ...
+
+
+class WorkQueue(Protocol):
+    def send(self, pages: Sequence[WorkPage]) -> None: ...
+
+
+class TierReviewStore(Protocol):
+    def tier_reviews_due(self, at: datetime) -> Iterable[str]: ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def save_review(self, change: AccountChange, review: TierReview, at: datetime) -> None:
+        """Write the account and, when its tier changed, a history entry (idempotent by account + day)."""
+        ...
+
+
+class ExpiryStore(Protocol):
+    def lot_expiries_due(self, at: datetime) -> Iterable[str]: ...
+
+    def code_expiries_due(self, at: datetime) -> Iterable[str]: ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def save_lot_expiry(self, change: AccountChange, expiry: LotExpiry) -> None: ...
+
+    def expire_code(self, code: str, at: datetime) -> bool:
+        """Mark an active code past its end as expired; False when it was not (any more) due."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------- the digest
+
+
+@dataclass(frozen=True)
+class DigestMaterial:
+    """What happened to an account between two digests, as stored."""
+
+    entries: Sequence[LedgerEntry]
+    codes: Sequence[DiscountCode]
+    referral: tuple[str, int] | None
+    tier_changes: Sequence[TierChangeRecord]
+
+
+class DigestStore(Protocol):
+    def digests_due(self, at: datetime) -> Iterable[str]: ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def digest_material(self, record: AccountRecord, since: datetime | None, at: datetime) -> DigestMaterial: ...
+
+    def claim_digest(self, customer_id: str, day: date, at: datetime) -> bool:
+        """Reserve the account's digest of ``day``; False when it was reserved before."""
+        ...
+
+    def release_digest(self, customer_id: str, day: date) -> None: ...
+
+    def mark_digested(self, record: AccountRecord, at: datetime) -> None:
+        """Everything up to ``at`` has been told (or had nobody to tell): leave the digest index."""
+        ...
+
+
+class Email(Protocol):
+    """A rendered email as the mailer needs it (``loyalty_digest.render.RenderedEmail`` is one)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def sender_name(self) -> str:
+        """The display name for the From header (the address is the sender's business)."""
+        ...
+
+
+class Mailer(Protocol):
+    def send(self, to: str, email: Email, *, sender: str | None, unsubscribe_url: str) -> None:
+        """Send one digest; ``sender`` None means the configured default identity."""
+        ...
+
+
+class UnsubscribeLinks(Protocol):
+    def url(self, customer_id: str, at: datetime) -> str: ...
+
+
 __all__ = [
     "AccountChange",
     "AccountRecord",
     "AccountTotals",
     "ActiveProgram",
-    "DiscountCode",
+    "CustomerStore",
+    "DigestMaterial",
+    "DigestStore",
+    "Email",
+    "ExpiryStore",
+    "Job",
+    "KeyDirectory",
+    "KeyHolder",
     "KpiStore",
+    "LedgerPage",
+    "Mailer",
+    "Once",
     "OrderAlreadyCommitted",
     "OrderArchive",
     "OrderContext",
     "OrderStore",
     "ProgramStore",
-    "ReferralCode",
+    "ReferralStore",
+    "Role",
     "StaleState",
     "StoredVersion",
+    "SurveyStore",
+    "TierReviewStore",
+    "UnsubscribeLinks",
+    "WorkQueue",
 ]

@@ -7,24 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
 from loyalty.codes import ReferralCode
 from loyalty_service.codes import mint_referral_code
 from loyalty_service.orders import ContendedState
-from loyalty_service.ports import AccountRecord, StaleState
+from loyalty_service.ports import ReferralStore, StaleState
 
 MAX_ATTEMPTS = 6
-
-
-class ReferralStore(Protocol):
-    def load_account(self, customer_id: str) -> AccountRecord: ...
-
-    def load_referral_code(self, code: str) -> ReferralCode | None: ...
-
-    def create_referral_code(self, account: AccountRecord, code: ReferralCode, at: datetime) -> None:
-        """Store the code and set it on the account, atomically; ``StaleState`` when either was taken."""
-        ...
 
 
 @dataclass(frozen=True)

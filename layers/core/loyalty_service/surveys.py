@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.types import Identifier, Instant
+from loyalty_service.ports import Once, SurveyStore
 
 Score = Annotated[int, Field(strict=True, ge=0, le=10)]
 
@@ -27,14 +28,6 @@ class Recorded:
     answer: SurveyAnswer
     created: bool
     """False for a retried request answered with the first one's result."""
-
-
-class SurveyStore(Protocol):
-    def put(self, answer: SurveyAnswer) -> None: ...
-
-
-Once = Callable[[Mapping[str, Any], Callable[[], dict[str, Any]]], dict[str, Any]]
-"""Runs the function at most once per request (its JSON result is kept and answered again for a retry)."""
 
 
 def every_time(request: Mapping[str, Any], run: Callable[[], dict[str, Any]]) -> dict[str, Any]:

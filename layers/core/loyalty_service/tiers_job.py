@@ -5,25 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
 
 from loyalty import tiers as tier_rules
 from loyalty.account import Account
-from loyalty_service.jobs import Job
-from loyalty_service.ports import AccountChange, AccountRecord, StaleState
+from loyalty_service.ports import AccountChange, AccountRecord, Job, StaleState, TierReviewStore
 from loyalty_service.programs import ProgramSource
 
 MAX_ATTEMPTS = 5
-
-
-class TierReviewStore(Protocol):
-    def tier_reviews_due(self, at: datetime) -> Iterable[str]: ...
-
-    def load_account(self, customer_id: str) -> AccountRecord: ...
-
-    def save_review(self, change: AccountChange, review: tier_rules.TierReview, at: datetime) -> None:
-        """Write the account and, when its tier changed, a history entry (idempotent by account + day)."""
-        ...
 
 
 class TiersJob(Job):
