@@ -67,10 +67,13 @@ $(SAM_STAMP): $(SAM_LOCK)
 test: $(VENV_STAMP) ## run the whole suite (no test collected = failure)
 	$(VENV)/bin/python -m pytest
 
-lint: $(VENV_STAMP) ## ruff check, ruff format --check, mypy (strict on the core)
+# lint-imports checks pyproject.toml's [tool.importlinter] contracts (the layering); --no-cache: the graph
+# takes a second to build and no cache directory is left in the checkout.
+lint: $(VENV_STAMP) ## ruff check, ruff format --check, mypy (strict on the core), import contracts
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/core
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: $(VENV_STAMP) ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -13,9 +13,10 @@ from loyalty_aws.mailer import SesMailer
 from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.scheduled import run_scheduled, work_batch
 from loyalty_aws.settings import settings
-from loyalty_aws.unsubscribe import SignedLinks
+from loyalty_aws.unsubscribe import signing_key
 from loyalty_service.digest_job import DigestJob
 from loyalty_service.programs import ProgramSource
+from loyalty_service.unsubscribe import SignedLinks
 
 logger = Logger()
 metrics = Metrics()
@@ -26,7 +27,8 @@ def job() -> DigestJob:
     config = settings()
     programs = ProgramSource(DynamoProgramStore())
     mailer = SesMailer(config.digest_sender, config.digest_send_rate)
-    return DigestJob(DynamoJobStore(), programs, mailer, SignedLinks())
+    links = SignedLinks(signing_key, lambda: settings().public_base_url)
+    return DigestJob(DynamoJobStore(), programs, mailer, links)
 
 
 @logger.inject_lambda_context

@@ -14,8 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty_api.http import create_resolver
-from loyalty_aws.unsubscribe import customer_of, opt_out
+from loyalty_aws.unsubscribe import opt_out, signing_key
 from loyalty_digest.unsubscribe import InvalidToken
+from loyalty_service.unsubscribe import customer_of
 
 logger = Logger()
 metrics = Metrics()
@@ -42,7 +43,7 @@ def page(status: HTTPStatus, title: str, text: str) -> Response[Any]:
 
 def unsubscribe(token: str) -> Response[Any]:
     try:
-        customer_id = customer_of(token)
+        customer_id = customer_of(token, signing_key())
     except InvalidToken:
         metrics.add_metric(name="UnsubscribeRefused", unit=MetricUnit.Count, value=1)
         return page(HTTPStatus.BAD_REQUEST, "This link is not valid", "Please use the link from your latest email.")

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty_digest.unsubscribe import InvalidToken, list_unsubscribe_headers, read, sign, verify
+from loyalty_aws.mailer import list_unsubscribe_headers
+from loyalty_digest.unsubscribe import InvalidToken, read, sign, verify
 from tests.unit.builders import at
 
 SECRET = b"k" * 32

@@ -1,17 +1,17 @@
-"""Unsubscribe links: tokens signed with the key kept in Secrets Manager, read once per execution environment."""
+"""Unsubscribe: the signing key kept in Secrets Manager, read once per execution environment, and the opt-out.
+
+Links and tokens are made and read by ``loyalty_service.unsubscribe``; this module only supplies the key.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
-from urllib.parse import urlencode
 
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 
 from loyalty_aws import clients
 from loyalty_aws.settings import settings
-from loyalty_digest.unsubscribe import sign, verify
 
 
 @cache
@@ -21,21 +21,6 @@ def signing_key() -> bytes:
         raise RuntimeError("UNSUBSCRIBE_SECRET_ARN is not set")
     secret = parameters.get_secret(arn, max_age=3600)
     return (secret if isinstance(secret, str) else secret.decode()).encode()
-
-
-class SignedLinks:
-    def __init__(self, base_url: str | None = None) -> None:
-        self._base_url = base_url
-
-    def url(self, customer_id: str, at: datetime) -> str:
-        base = (self._base_url if self._base_url is not None else settings().public_base_url).rstrip("/")
-        token = sign(customer_id, signing_key(), issued_at=at)
-        return f"{base}/unsubscribe?{urlencode({'token': token})}"
-
-
-def customer_of(token: str) -> str:
-    """The account a token was issued for; raises the digest package's ``InvalidToken`` when forged."""
-    return verify(token, signing_key())
 
 
 def opt_out(customer_id: str) -> bool:

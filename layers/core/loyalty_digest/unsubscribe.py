@@ -1,4 +1,4 @@
-"""Signed unsubscribe tokens and the List-Unsubscribe headers (RFC 2369, RFC 8058 one-click).
+"""Signed unsubscribe tokens: what the digest's unsubscribe link carries.
 
 A token is ``base64url(payload || mac)`` without padding, where
 ``payload = version (1 byte) || issued_at (8 bytes, Unix seconds, big-endian) || customer_id (UTF-8)``
@@ -18,7 +18,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,8 +28,6 @@ _TIME_BYTES = 8
 _HEADER_BYTES = 1 + _TIME_BYTES
 MAX_CUSTOMER_ID_BYTES = 800
 """200 characters (the API's limit) of up to 4 UTF-8 bytes each."""
-ONE_CLICK = "List-Unsubscribe=One-Click"
-_MAILBOX = re.compile(r"[^@:/]+@[^@:/]+\.[^@:/]+")
 
 
 class InvalidToken(Exception):
@@ -84,23 +81,6 @@ def read(token: str, secret: bytes) -> UnsubscribeToken:
     return UnsubscribeToken(customer_id=customer_id, issued_at=issued_at, version=payload[0])
 
 
-def list_unsubscribe_headers(url: str, mailto: str | None = None) -> dict[str, str]:
-    """``List-Unsubscribe`` (the HTTPS link, then the mailto if given) and RFC 8058's one-click ``-Post`` header.
-
-    The link must accept a POST with the body ``List-Unsubscribe=One-Click`` and unsubscribe without
-    any further step; mail providers send that POST, never a browser.
-    """
-    _check_header_uri(url, schemes=("https", "http"))
-    targets = [f"<{url}>"]
-    if mailto:
-        address = mailto if mailto.lower().startswith("mailto:") else f"mailto:{mailto}"
-        _check_header_uri(address, schemes=("mailto",))
-        if not _MAILBOX.fullmatch(address.split(":", 1)[1].split("?", 1)[0]):
-            raise ValueError(f"not a mailto URI for a List-Unsubscribe header: {mailto!r}")
-        targets.append(f"<{address}>")
-    return {"List-Unsubscribe": ", ".join(targets), "List-Unsubscribe-Post": ONE_CLICK}
-
-
 def _mac(secret: bytes, payload: bytes) -> bytes:
     return hmac.new(secret, _LABEL + payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
@@ -125,9 +105,3 @@ def _decode(token: object) -> bytes:
 def _check_secret(secret: bytes) -> None:
     if not isinstance(secret, bytes | bytearray) or len(secret) < 16:
         raise ValueError("the signing secret must be at least 16 bytes")
-
-
-def _check_header_uri(uri: str, *, schemes: tuple[str, ...]) -> None:
-    scheme = uri.split(":", 1)[0].lower()
-    if scheme not in schemes or any(char in uri for char in "<>, \t\r\n") or not uri.isprintable():
-        raise ValueError(f"not a {'/'.join(schemes)} URI for a List-Unsubscribe header: {uri!r}")
