@@ -190,10 +190,25 @@ def test_lots_expire_inside_the_window() -> None:
     # WHEN one side replays them to the end of July
     replay.run([order("SO-1", "2026-06-01T10:00:00Z"), order("SO-2", "2026-07-15T10:00:00Z")], START, END, None)
 
-    # THEN June's lot expired on 1 July: the July order finds only its own points, and so does the end
-    assert [decision.balance for decision in replay.decisions] == [100, 100]
-    assert replay.accounts["ACME"].balance == 100
+    # THEN June's lot expired on 1 July, July's lot (ending 14 August) still holds its points
+    assert replay.points == 200
     assert [lot.remaining for lot in replay.accounts["ACME"].wallet.lots] == [0, 100]
+    assert replay.accounts["ACME"].balance == 100
+
+
+def test_a_lot_that_ends_inside_the_window_is_gone_before_the_next_order() -> None:
+    # GIVEN 100 points that end on 1 July, and an order on 15 July that redeems nothing
+    program = make_program(tiers=None, rules=[], points_expire_after_days=30, next_purchase_discount=None)
+    replay = SideReplay(program)
+    replay.run([order("SO-1", "2026-06-01T10:00:00Z")], START, date(2026, 7, 10), None)
+    expired = replay.accounts["ACME"]
+
+    # WHEN the account orders again, committed as the live service commits it
+    later = commit_order(program, expired, order("SO-2", "2026-07-15T10:00:00Z"), {}, mint=lambda _kind: "CODE")
+
+    # THEN the order's balance holds only its own points
+    assert expired.balance == 0
+    assert later.decision.balance == 100
 
 
 def test_codes_and_redemptions_of_the_originals_are_left_out(program: Program) -> None:
@@ -251,6 +266,49 @@ def test_any_program_backtested_against_itself_differs_in_nothing(case: tuple[Pr
     assert (result.difference.points, result.difference.cost, result.difference.discount_total) == (0, 0, 0)
     assert (result.difference.accounts_changing_tier, result.difference.accounts) == (0, ())
     assert result.baseline.model_copy(update={"program_version": None}) == result.candidate
+
+
+PRICES = ("0.5", "3", "40")
+
+
+class _EagerReviews(SideReplay):
+    """The order service's bookkeeping to the letter: the review day worked out after every order."""
+
+    def _review_after_order(self, before: Account, after: Account, placed_at: datetime) -> None:
+        self._schedule_review(after, placed_at)
+
+
+@st.composite
+def tier_histories(draw: st.DrawFn) -> tuple[Program, list[Order]]:
+    """A tiered program and bulky orders of two accounts over months: tiers rise, hold and fall."""
+    program = draw(programs(EPOCH, tiered=True))
+    placed = sorted(draw(st.lists(moments(EPOCH, 240), min_size=1, max_size=25)))
+    orders = [
+        make_order(
+            order_id=f"SO-{index}",
+            customer_id=draw(choose(("A", "B"))),
+            placed_at=moment.isoformat(),
+            lines=[{"sku": "S", "quantity": draw(st.integers(1, 3000)), "unit_price": draw(choose(PRICES))}],
+        )
+        for index, moment in enumerate(placed)
+    ]
+    return program, orders
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=tier_histories())
+def test_review_days_worked_out_when_they_come_end_where_the_order_services_bookkeeping_ends(
+    case: tuple[Program, list[Order]],
+) -> None:
+    program, orders = case
+    start, end = EPOCH.date() + timedelta(days=30), EPOCH.date() + timedelta(days=260)
+    lazy, eager = SideReplay(program), _EagerReviews(program)
+
+    for replay in (lazy, eager):
+        replay.run(orders, start, end, None)
+
+    assert lazy.accounts == eager.accounts
+    assert lazy.result(1) == eager.result(1)
 
 
 # --- totals shared with the KPIs ------------------------------------------------------------------

@@ -34,9 +34,9 @@ class OrderLine(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class _Totals:
-    amounts: tuple[Decimal, ...]
     subtotal: Decimal
     items: int
+    by_category: dict[str | None, Decimal]
 
 
 class Order(BaseModel):
@@ -77,22 +77,23 @@ class Order(BaseModel):
         return self._line_totals().items
 
     def category_amount(self, category: str) -> Decimal:
-        amounts = self._line_totals().amounts
-        with exact():
-            return sum(
-                (amount for line, amount in zip(self.lines, amounts, strict=True) if line.category == category),
-                Decimal(0),
-            )
+        return self._line_totals().by_category.get(category, Decimal(0))
 
     def _line_totals(self) -> _Totals:
         kept: _Totals | None = getattr(self, "_totals", None)
         if kept is not None:
             return kept
-        with exact():
-            amounts = tuple(line.quantity * line.unit_price for line in self.lines)  # OrderLine.amount, in one context
-            totals = _Totals(
-                amounts=amounts, subtotal=sum(amounts, Decimal(0)), items=sum(line.quantity for line in self.lines)
-            )
+        subtotal = Decimal(0)
+        items = 0
+        by_category: dict[str | None, Decimal] = {}
+        with exact():  # the sums of OrderLine.amount, line by line, from Decimal(0) as ``sum`` makes them
+            for line in self.lines:
+                quantity = line.quantity
+                amount = quantity * line.unit_price
+                subtotal += amount
+                items += quantity
+                by_category[line.category] = by_category.get(line.category, Decimal(0)) + amount
+        totals = _Totals(subtotal=subtotal, items=items, by_category=by_category)
         object.__setattr__(self, "_totals", totals)
         return totals
 

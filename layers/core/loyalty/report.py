@@ -36,40 +36,70 @@ class TierCount(Output):
     accounts: int
 
 
+class RuleTally:
+    """Per-rule sums fed one decision at a time, so that a long replay keeps no decisions."""
+
+    def __init__(self) -> None:
+        self._points: dict[str, int] = {}
+        self._orders: dict[str, int] = {}
+
+    def add(self, decision: Decision) -> None:
+        lines = decision.breakdown
+        for line in lines:
+            self._points[line.rule] = self._points.get(line.rule, 0) + line.points
+        for rule in {line.rule for line in lines}:
+            self._orders[rule] = self._orders.get(rule, 0) + 1
+
+    def totals(self, point_value: Decimal) -> tuple[RuleTotal, ...]:
+        """Sorted by points, largest first, then by rule name so that equal rules always list alike."""
+        with exact():
+            totals = [
+                RuleTotal(rule=rule, points=total, cost=total * point_value, orders=self._orders[rule])
+                for rule, total in self._points.items()
+            ]
+        return tuple(sorted(totals, key=lambda item: (-item.points, item.rule)))
+
+
+class DiscountTally:
+    """Per-source discount sums fed one decision at a time."""
+
+    def __init__(self) -> None:
+        self._amounts: dict[str, Decimal] = {}
+        self._orders: dict[str, int] = {}
+
+    def add(self, decision: Decision) -> None:
+        lines = decision.discounts
+        with exact():
+            for line in lines:
+                self._amounts[line.source] = self._amounts.get(line.source, ZERO) + line.amount
+        for source in {line.source for line in lines}:
+            self._orders[source] = self._orders.get(source, 0) + 1
+
+    def totals(self) -> tuple[DiscountTotal, ...]:
+        """In ``DISCOUNT_SOURCES`` order."""
+        listed = sorted(self._amounts, key=_source_rank)
+        return tuple(
+            DiscountTotal(source=source, amount=self._amounts[source], orders=self._orders[source]) for source in listed
+        )
+
+
 def rule_totals(decisions: Iterable[Decision], point_value: Decimal) -> tuple[RuleTotal, ...]:
     """Per breakdown rule: the points it produced, what they cost, how many orders it touched.
 
     Sorted by points, largest first, then by rule name so that equal rules always list alike.
     """
-    points: Counter[str] = Counter()
-    orders: Counter[str] = Counter()
+    tally = RuleTally()
     for decision in decisions:
-        touched = set()
-        for line in decision.breakdown:
-            points[line.rule] += line.points
-            touched.add(line.rule)
-        orders.update(touched)
-    with exact():
-        totals = [
-            RuleTotal(rule=rule, points=total, cost=total * point_value, orders=orders[rule])
-            for rule, total in points.items()
-        ]
-    return tuple(sorted(totals, key=lambda item: (-item.points, item.rule)))
+        tally.add(decision)
+    return tally.totals(point_value)
 
 
 def discount_totals(decisions: Iterable[Decision]) -> tuple[DiscountTotal, ...]:
     """Per discount source: the amounts given and how many orders had one, in ``DISCOUNT_SOURCES`` order."""
-    amounts: dict[str, Decimal] = {}
-    orders: Counter[str] = Counter()
-    with exact():
-        for decision in decisions:
-            touched = set()
-            for line in decision.discounts:
-                amounts[line.source] = amounts.get(line.source, ZERO) + line.amount
-                touched.add(line.source)
-            orders.update(touched)
-    listed = sorted(amounts, key=_source_rank)
-    return tuple(DiscountTotal(source=source, amount=amounts[source], orders=orders[source]) for source in listed)
+    tally = DiscountTally()
+    for decision in decisions:
+        tally.add(decision)
+    return tally.totals()
 
 
 def tier_counts(tiers: Tiers | None, held: Iterable[str | None]) -> tuple[TierCount, ...]:

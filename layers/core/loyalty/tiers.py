@@ -78,14 +78,11 @@ def _live(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -
 
 
 def window_volume(tiers: Tiers, buckets: Iterable[VolumeBucket], moment: datetime) -> Decimal:
-    return _volume(tiers.basis, _live(buckets, moment, tiers.window_days))
-
-
-def _volume(basis: str, live: Iterable[VolumeBucket]) -> Decimal:
-    if basis == "quantity":
-        return Decimal(sum(bucket.items for bucket in live))  # whole items: an int sum, converted exactly
+    first, last = _window_days(moment, tiers.window_days)
+    if tiers.basis == "quantity":  # whole items: an int sum, converted exactly
+        return Decimal(sum([bucket.items for bucket in buckets if first <= bucket.day <= last]))
     with exact():
-        return sum((bucket.spend for bucket in live), Decimal(0))
+        return sum([bucket.spend for bucket in buckets if first <= bucket.day <= last], Decimal(0))
 
 
 def level_for(tiers: Tiers, volume: Decimal) -> TierLevel:
