@@ -17,7 +17,7 @@ The unsubscribe link of a preview is signed with a preview-only key: it does not
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +33,7 @@ from loyalty.ledger import LedgerEntry
 from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
+from loyalty.types import NaiveInstant, parse_instant
 from loyalty_cli import aws
 from loyalty_digest.render import RenderedEmail, render
 from loyalty_digest.unsubscribe import sign
@@ -106,10 +107,6 @@ def write(email: RenderedEmail, html_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------- the demo
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
 def demo_digest() -> Digest:
     """ACME's digest of 2026-11-21 06:00 UTC, its previous one sent on 2026-11-18 06:00 UTC.
 
@@ -119,13 +116,13 @@ def demo_digest() -> Digest:
     code, and BETA's first order with ACME's referral code earned ACME a 5 % reward code.
     """
     program = Program.parse(json.loads(DEMO_PROGRAM.read_text(encoding="utf-8")))
-    since, moment = at("2026-11-18T06:00:00Z"), at("2026-11-21T06:00:00Z")
+    since, moment = parse_instant("2026-11-18T06:00:00Z"), parse_instant("2026-11-21T06:00:00Z")
     demo = _DemoAccount(program)
 
     demo.place(_order("SO-0901", "2025-11-19T08:30:00Z", ("GLOVES-NITRILE", 200, "5.00", "safety")))
     demo.place(_order("SO-0950", "2025-12-12T13:05:00Z", ("CABLE-TIES-300", 400, "2.50", "electrical")))
     demo.place(_order("SO-0980", "2026-06-10T09:40:00Z", ("DRILL-BIT-SET", 350, "4.00", "tools"), redeem=400))
-    demo.expire(at("2026-11-19T08:30:00Z"))
+    demo.expire(parse_instant("2026-11-19T08:30:00Z"))
     demo.cancel(demo.place(_order("SO-1000", "2026-11-19T09:00:00Z", ("SAFETY-GLASSES", 50, "12.00", "safety"))))
     demo.place(_order("SO-1001", "2026-11-20T10:15:00Z", ("BOLT-M8", 1000, "0.45", "fasteners")))
     demo.refer(_order("BT-0001", "2026-11-20T11:02:00Z", ("ANCHOR-M10", 100, "3.20", "fasteners"), customer_id="BETA"))
@@ -262,9 +259,8 @@ def stored_digest(customer_id: str, moment: datetime) -> Digest:
 
 def _instant(text: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_instant(text)
+    except NaiveInstant:
+        raise typer.BadParameter("needs an offset, e.g. 2026-11-21T06:00:00Z", param_hint="'--time'") from None
     except ValueError as error:
         raise typer.BadParameter(f"{text!r} is not an ISO-8601 time", param_hint="'--time'") from error
-    if moment.tzinfo is None:
-        raise typer.BadParameter("needs an offset, e.g. 2026-11-21T06:00:00Z", param_hint="'--time'")
-    return moment.astimezone(UTC)

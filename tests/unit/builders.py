@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from loyalty.account import Account
 from loyalty.order import Order
 from loyalty.program import Program
+from loyalty.types import parse_instant
 from loyalty.wallet import Lot, Wallet
 
 SPEC_PROGRAM: dict[str, Any] = {
@@ -63,7 +64,7 @@ SPEC_PROGRAM: dict[str, Any] = {
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_instant(text)
 
 
 def spec_document() -> dict[str, Any]:

@@ -32,6 +32,21 @@ Instant = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """A moment with its offset, held in UTC so that days, buckets and keys are UTC days everywhere."""
 
 
+class NaiveInstant(ValueError):
+    """An ISO-8601 time without an offset: which instant it names is not known."""
+
+
+def parse_instant(text: str) -> datetime:
+    """The instant an ISO-8601 text names (``Z`` or an offset required), in UTC.
+
+    ``ValueError`` for a text that is not ISO-8601, ``NaiveInstant`` (a ``ValueError``) for one without an offset.
+    """
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise NaiveInstant(f"{text!r} has no offset: which instant it names is not known")
+    return moment.astimezone(UTC)
+
+
 def invalid(at: tuple[str | int, ...], message: str) -> PydanticCustomError:
     """A validation error that points below the model that raised it (``at`` is relative to it).
 

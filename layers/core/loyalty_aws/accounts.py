@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from loyalty.account import Account
 from loyalty.profile import Profile
 from loyalty.tiers import VolumeBucket
+from loyalty.types import parse_instant
 from loyalty.wallet import Lot, Wallet
 from loyalty_aws import stats
 from loyalty_aws.codec import from_item, to_item
@@ -20,11 +21,7 @@ from loyalty_service.ports import AccountChange, AccountRecord
 
 
 def parse_time(text: str | None) -> datetime | None:
-    return instant(text) if text else None
-
-
-def instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_instant(text) if text else None
 
 
 def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> AccountRecord:
@@ -36,7 +33,7 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         Lot(
             lot_id=lot_id,
             order_id=lot["order_id"],
-            earned_at=instant(lot["earned_at"]),
+            earned_at=parse_instant(lot["earned_at"]),
             expires_at=parse_time(lot.get("expires_at")),
             points=lot["points"],
             remaining=lot["remaining"],

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from loyalty.codes import DiscountCode, ReferralCode
 from loyalty.digest import TierChangeRecord
-from loyalty_aws.accounts import instant
+from loyalty.types import parse_instant
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item
 from loyalty_aws.due import sortable, timestamp
@@ -55,7 +55,7 @@ def digest_material(
     changes = []
     for item in history:
         values = from_item(item)
-        moment = instant(values["at"])
+        moment = parse_instant(values["at"])
         if (since is None or moment > since) and moment <= at:
             changes.append(
                 TierChangeRecord(before=values["before"], after=values["after"], at=moment, why=values["why"])
@@ -78,7 +78,7 @@ def _late_reversals(
         order = client.get_item(TableName=config.orders_table, Key=key(order_id=order_id), ConsistentRead=True)
         if "Item" not in order:
             continue
-        placed_at = instant(from_item(order["Item"])["placed_at"])
+        placed_at = parse_instant(from_item(order["Item"])["placed_at"])
         prefix = f"{sortable(placed_at)}#{order_id}#reverse#"
         for item in _query_all(
             client,

@@ -11,8 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from loyalty.types import parse_instant
 from loyalty.versions import Activation, Timeline
-from loyalty_aws.accounts import instant, parse_time
+from loyalty_aws.accounts import parse_time
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.due import timestamp
@@ -37,7 +38,7 @@ def timeline_from_item(item: Mapping[str, Any] | None) -> Timeline | None:
         return Timeline.model_validate_json(values["timeline"])
     # A pointer written before the timeline existed: its version has been in force since its activation.
     version = values["active_version"]
-    since = Activation(version=version, at=instant(values["activated_at"]), by=LEGACY_AUTHOR)
+    since = Activation(version=version, at=parse_instant(values["activated_at"]), by=LEGACY_AUTHOR)
     return Timeline(activations=(since,), latest_version=version, revision=0)
 
 
@@ -132,7 +133,7 @@ def _stored(values: Mapping[str, Any]) -> StoredVersion:
     return StoredVersion(
         version=values["version"],
         document=json.loads(values["document"]),
-        created_at=instant(values.get("created_at") or values["activated_at"]),
+        created_at=parse_instant(values.get("created_at") or values["activated_at"]),
         created_by=values.get("created_by", LEGACY_AUTHOR),
         activates_at=parse_time(values.get("activates_at")),
     )
