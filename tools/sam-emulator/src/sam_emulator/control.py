@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from sam_emulator.emulator import Emulator
 
 PREFIX = "/_local"
-Handler = Callable[[Request], Response]
+Handler = Callable[..., Response]
+"""``(request, **route arguments) -> Response``."""
 
 
 def json_response(body: Any, status: int = 200) -> Response:
@@ -47,6 +48,7 @@ class Control:
             "health": self.health,
             "outbox": self.outbox,
             "jobs": self.jobs,
+            "run_job": self.run_job,
         }
         self._rules = [
             Rule(f"{prefix}/health", endpoint="health", methods=["GET"]),
@@ -71,10 +73,7 @@ class Control:
         request = Request(environ)
         try:
             endpoint, arguments = self._map.bind_to_environ(environ).match()
-            if endpoint == "run_job":
-                response = self.run_job(request, **arguments)
-            else:
-                response = self._handlers[endpoint](request)
+            response = self._handlers[endpoint](request, **arguments)
         except MethodNotAllowed:
             response = error(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}")
         except NotFound:
