@@ -49,9 +49,10 @@ def floor_ratio(factors: Iterable[Decimal], divisor: Decimal) -> int:
     Decimal arithmetic in a context wide enough that the product never rounds, then integer
     division: many times cheaper than fractions, and the same number.
     """
-    with localcontext(_WIDE):
-        product = math.prod(factors, start=Decimal(1))
-        quotient, remainder = divmod(product, divisor)
+    product = Decimal(1)
+    for factor in factors:
+        product = _WIDE.multiply(product, factor)
+    quotient, remainder = _WIDE.divmod(product, divisor)
     # Decimal division truncates toward zero; the floor of a negative inexact ratio is one lower.
     if remainder and (remainder < 0) != (divisor < 0):
         return int(quotient) - 1
@@ -77,10 +78,9 @@ def round_parts(parts: Iterable[Decimal]) -> list[Decimal]:
     rounded: list[Decimal] = []
     running = ZERO
     shown = ZERO
-    with exact():
-        for part in parts:
-            running += part
-            cumulative = round_money(running)
-            rounded.append(cumulative - shown)
-            shown = cumulative
+    for part in parts:  # EXACT's own methods: the arithmetic of ``with exact()``, without entering it per call
+        running = EXACT.add(running, part)
+        cumulative = round_money(running)
+        rounded.append(EXACT.subtract(cumulative, shown))
+        shown = cumulative
     return rounded

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -32,11 +32,14 @@ class OrderLine(BaseModel):
             return self.quantity * self.unit_price
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Totals:
+    amounts: list[Decimal]
+    """``OrderLine.amount`` of each line."""
     subtotal: Decimal
     items: int
-    by_category: dict[str | None, Decimal]
+    by_category: dict[str, Decimal] = field(default_factory=dict)
+    """The categories asked about so far (most programs ask about none, the others about one or two)."""
 
 
 class Order(BaseModel):
@@ -77,23 +80,34 @@ class Order(BaseModel):
         return self._line_totals().items
 
     def category_amount(self, category: str) -> Decimal:
-        return self._line_totals().by_category.get(category, Decimal(0))
+        totals = self._line_totals()
+        kept = totals.by_category.get(category)
+        if kept is None:
+            with exact():
+                kept = sum(
+                    [
+                        amount
+                        for line, amount in zip(self.lines, totals.amounts, strict=True)
+                        if line.category == category
+                    ],
+                    Decimal(0),
+                )
+            totals.by_category[category] = kept
+        return kept
 
     def _line_totals(self) -> _Totals:
-        kept: _Totals | None = getattr(self, "_totals", None)
-        if kept is not None:
+        try:  # past pydantic's attribute hook, which would only slow down the first, missing, read
+            kept: _Totals = object.__getattribute__(self, "_totals")
+        except AttributeError:
+            pass
+        else:
             return kept
-        subtotal = Decimal(0)
-        items = 0
-        by_category: dict[str | None, Decimal] = {}
-        with exact():  # the sums of OrderLine.amount, line by line, from Decimal(0) as ``sum`` makes them
-            for line in self.lines:
-                quantity = line.quantity
-                amount = quantity * line.unit_price
-                subtotal += amount
-                items += quantity
-                by_category[line.category] = by_category.get(line.category, Decimal(0)) + amount
-        totals = _Totals(subtotal=subtotal, items=items, by_category=by_category)
+        lines = self.lines
+        with exact():  # the sums ``sum`` makes of OrderLine.amount, from Decimal(0), in one context
+            amounts = [line.quantity * line.unit_price for line in lines]
+            totals = _Totals(
+                amounts=amounts, subtotal=sum(amounts, Decimal(0)), items=sum([line.quantity for line in lines])
+            )
         object.__setattr__(self, "_totals", totals)
         return totals
 
@@ -102,8 +116,11 @@ class Order(BaseModel):
 
         Decimals are normalised (``"0.450"`` and ``0.45`` are one price) and times are taken in UTC.
         """
-        kept: str | None = getattr(self, "_fingerprint", None)
-        if kept is not None:
+        try:
+            kept: str = object.__getattribute__(self, "_fingerprint")
+        except AttributeError:
+            pass
+        else:
             return kept
         digest = self._digest()
         object.__setattr__(self, "_fingerprint", digest)

@@ -7,10 +7,10 @@ every look-up, leaves a decision with its own arithmetic only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from loyalty.decision import Effect
+from loyalty.decision import Effect, TierChange
 from loyalty.money import exact
 from loyalty.program import (
     AnniversaryBonus,
@@ -21,6 +21,7 @@ from loyalty.program import (
     MilestoneBonus,
     MultiplierEvent,
     Program,
+    TierLevel,
 )
 
 FixedPointsRule = CartAmountBonus | CartQuantityBonus | MilestoneBonus | AnniversaryBonus
@@ -42,6 +43,16 @@ class Rulebook:
     fixed_points: tuple[FixedPointsRule, ...]
     categories: frozenset[str]
     """The categories some rule multiplies: the only category amounts a decision needs."""
+    levels: dict[str | None, TierLevel]
+    """The tier levels by name (none without tiers)."""
+    _tier_changes: dict[tuple[str, str], TierChange] = field(default_factory=dict)
+
+    def tier_change(self, before: str, after: str) -> TierChange:
+        """The decision's ``tier`` line: one immutable object per pair of levels, made on first use."""
+        change = self._tier_changes.get((before, after))
+        if change is None:
+            change = self._tier_changes[before, after] = TierChange(before=before, after=after)
+        return change
 
     @classmethod
     def of(cls, program: Program) -> Rulebook:
@@ -70,6 +81,7 @@ class Rulebook:
             free_products=tuple(free_products),
             fixed_points=tuple(fixed_points),
             categories=frozenset(rule.category for rule in categories),
+            levels={level.name: level for level in program.tiers.levels} if program.tiers else {},
         )
 
 

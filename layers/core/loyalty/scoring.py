@@ -15,7 +15,7 @@ from loyalty.account import Account, anniversaries_at
 from loyalty.codes import Code, CodeCheck, check_codes
 from loyalty.decision import BreakdownLine, Decision, DiscountLine, Effect, TierChange
 from loyalty.errors import InsufficientPoints, RedemptionExceedsAmount
-from loyalty.money import HUNDRED, ZERO, exact, floor_points, floor_ratio, round_money, round_parts
+from loyalty.money import EXACT, HUNDRED, ZERO, exact, floor_points, floor_ratio, round_money, round_parts
 from loyalty.order import Order
 from loyalty.program import (
     AnniversaryBonus,
@@ -76,15 +76,19 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         codes=order.codes,
         known=known_codes,
     )
-    held = held_level(program.tiers, account.tier, account.buckets, order.placed_at) if program.tiers else None
     rules = rulebook(program)
+    tiers = program.tiers
+    held = None
+    if tiers is not None:
+        held = rules.levels.get(account.tier) or held_level(tiers, account.tier, account.buckets, order.placed_at)
     cart = _Cart.of(order, rules.categories)
     subtotal = cart.subtotal
     discounts = _discounts(program, held, codes, subtotal)
-    with exact():
-        discount_total = sum((line.amount for line in discounts), ZERO)
-        redeemed_value = _redeemed_value(program, account, order, subtotal - discount_total)
-        eligible = subtotal - discount_total - redeemed_value
+    discount_total = ZERO
+    for line in discounts:  # EXACT's methods: the arithmetic of ``with exact()``, without entering it
+        discount_total = EXACT.add(discount_total, line.amount)
+    payable = EXACT.subtract(subtotal, discount_total)
+    eligible = EXACT.subtract(payable, _redeemed_value(program, account, order, payable))
 
     excluded = account.excluded_from(program)
     milestones = () if excluded else _milestones_reached(rules, account, eligible)
@@ -99,11 +103,11 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         discount_total=discount_total,
         points_redeemed=order.redeem_points,
         eligible_amount=round_money(eligible),
-        points=sum(line.points for line in breakdown),
+        points=sum([line.points for line in breakdown]),
         breakdown=breakdown,
         effects=_effects(rules, held, subtotal),
         rejected_codes=codes.rejected,
-        tier=_tier_change(program, account, order, cart, held, eligible),
+        tier=_tier_change(program, rules, account, order, cart, held, eligible),
     )
     return Scoring(
         decision=decision,
@@ -148,23 +152,23 @@ def _within(amounts: list[Decimal], subtotal: Decimal) -> list[Decimal]:
     Rounding to cents can otherwise overshoot a subtotal with fractions of a cent: 100% of 0.006
     rounds to 0.01. The rounded total is the rule; the subtotal is the bound it cannot pass.
     """
-    excess = sum(amounts, ZERO) - subtotal
+    excess = EXACT.subtract(sum(amounts, ZERO), subtotal)
+    if excess <= 0:
+        return amounts
     capped = list(amounts)
-    with exact():
-        for index in reversed(range(len(capped))):
-            if excess <= 0:
-                break
-            cut = min(capped[index], excess)
-            capped[index] -= cut
-            excess -= cut
+    for index in reversed(range(len(capped))):
+        if excess <= 0:
+            break
+        cut = min(capped[index], excess)
+        capped[index] = EXACT.subtract(capped[index], cut)
+        excess = EXACT.subtract(excess, cut)
     return capped
 
 
 def _redeemed_value(program: Program, account: Account, order: Order, payable: Decimal) -> Decimal:
     if order.redeem_points and order.redeem_points > account.balance:
         raise InsufficientPoints(order.redeem_points, account.balance)
-    with exact():
-        value = order.redeem_points * program.point_value
+    value = EXACT.multiply(order.redeem_points, program.point_value)
     if value > payable:
         raise RedemptionExceedsAmount(
             f"{order.redeem_points} points are worth {round_money(value)}, "
@@ -183,24 +187,23 @@ def _breakdown(
     milestones: tuple[str, ...],
     anniversary: int | None,
 ) -> tuple[BreakdownLine, ...]:
+    points_per_unit = program.points_per_unit
     with exact():
-        base = floor_points(eligible * program.points_per_unit)
-        lines = [("base", base)]
-        lines.extend(
-            (rule.id, _category_points(program, cart, rule, extra, eligible))
-            for rule, extra in rules.category_multipliers
-        )
-        multiplied = sum(points for _, points in lines)
+        lines = [("base", floor_points(eligible * points_per_unit))]
+        for rule, extra in rules.category_multipliers:
+            lines.append((rule.id, _category_points(cart, points_per_unit, rule, extra, eligible)))
+        multiplied = sum([points for _, points in lines])
         if held is not None:
             lines.append(("tier", floor_points(multiplied * (held.points_multiplier - 1))))
         event = _strongest_event(rules, order)
         if event is not None:
             lines.append((event.id, floor_points(multiplied * (event.multiplier - 1))))
     # Only fixed-points rules award bonus points; the others would add lines of 0, which are left out.
-    lines.extend((rule.id, _bonus_points(rule, cart, milestones, anniversary)) for rule in rules.fixed_points)
+    for bonus in rules.fixed_points:
+        lines.append((bonus.id, _bonus_points(bonus, cart, milestones, anniversary)))
     if held is not None:
         lines.append(("tier_bonus", held.bonus_points_per_order))
-    return tuple(BreakdownLine(rule=rule, points=points) for rule, points in lines if points > 0)
+    return tuple([BreakdownLine(rule=rule, points=points) for rule, points in lines if points > 0])
 
 
 def _bonus_points(rule: FixedPointsRule, cart: _Cart, milestones: tuple[str, ...], anniversary: int | None) -> int:
@@ -217,7 +220,9 @@ def _bonus_points(rule: FixedPointsRule, cart: _Cart, milestones: tuple[str, ...
     return 0
 
 
-def _category_points(program: Program, cart: _Cart, rule: CategoryMultiplier, extra: Decimal, eligible: Decimal) -> int:
+def _category_points(
+    cart: _Cart, points_per_unit: Decimal, rule: CategoryMultiplier, extra: Decimal, eligible: Decimal
+) -> int:
     """The category's share of the eligible amount, times the extra multiplier: exact, floored once.
 
     share = category amount * eligible / subtotal, so the points are the floor of one exact ratio.
@@ -225,7 +230,7 @@ def _category_points(program: Program, cart: _Cart, rule: CategoryMultiplier, ex
     subtotal = cart.subtotal
     if subtotal == 0:
         return 0
-    return floor_ratio((cart.by_category[rule.category], eligible, program.points_per_unit, extra), subtotal)
+    return floor_ratio((cart.by_category[rule.category], eligible, points_per_unit, extra), subtotal)
 
 
 def _strongest_event(rules: Rulebook, order: Order) -> MultiplierEvent | None:
@@ -234,9 +239,10 @@ def _strongest_event(rules: Rulebook, order: Order) -> MultiplierEvent | None:
 
 
 def _milestones_reached(rules: Rulebook, account: Account, eligible: Decimal) -> tuple[str, ...]:
+    if not rules.milestones:
+        return ()
     before = account.lifetime_spend
-    with exact():
-        after = before + eligible
+    after = EXACT.add(before, eligible)
     return tuple(
         rule.id
         for rule in rules.milestones
@@ -258,13 +264,18 @@ def _effects(rules: Rulebook, held: TierLevel | None, subtotal: Decimal) -> tupl
 
 
 def _tier_change(
-    program: Program, account: Account, order: Order, cart: _Cart, held: TierLevel | None, eligible: Decimal
+    program: Program,
+    rules: Rulebook,
+    account: Account,
+    order: Order,
+    cart: _Cart,
+    held: TierLevel | None,
+    eligible: Decimal,
 ) -> TierChange | None:
     tiers = program.tiers
     if tiers is None or held is None:
         return None
     added = Decimal(cart.items) if tiers.basis == "quantity" else eligible
-    with exact():
-        volume = window_volume(tiers, account.buckets, order.placed_at) + added
+    volume = EXACT.add(window_volume(tiers, account.buckets, order.placed_at), added)
     after = higher(tiers, held, level_for(tiers, volume))
-    return TierChange(before=held.name, after=after.name)
+    return rules.tier_change(held.name, after.name)
