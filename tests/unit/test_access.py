@@ -6,17 +6,11 @@ import pytest
 
 from loyalty_service.access import KeyCheck, may_call
 from loyalty_service.ports import KeyHolder, Role
+from tests.fakes import InMemoryKeyDirectory
 
-
-class Directory:
-    def __init__(self, **holders: KeyHolder) -> None:
-        self._holders = holders
-
-    def holder_of(self, api_key: str) -> KeyHolder | None:
-        return self._holders.get(api_key)
-
-
-KEYS = Directory(shop=KeyHolder(role="storefront", label="shop-eu"), ops=KeyHolder(role="admin", label="ops"))
+KEYS = InMemoryKeyDirectory(
+    shop=KeyHolder(role="storefront", label="shop-eu"), ops=KeyHolder(role="admin", label="ops")
+)
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,9 @@ from loyalty.order import Order
 from loyalty.program import Program
 from loyalty.report import DiscountTotal, RuleTotal, TierCount, discount_totals, rule_totals, tier_counts
 from loyalty.tiers import review
-from loyalty_service.ports import AccountChange, AccountRecord
-from loyalty_service.programs import ProgramSource
+from loyalty_service.ports import AccountRecord
 from loyalty_service.tiers_job import TiersJob
+from tests.fakes import InMemoryTierReviewStore, program_source
 from tests.unit.builders import at, make_order, make_program
 from tests.unit.strategies import EPOCH, choose, moments, order_payloads, programs
 
@@ -117,31 +117,6 @@ def test_the_warm_up_starts_one_tier_window_before_the_window_the_longer_of_both
     assert warmup_start(make_program(tiers=None), make_program(tiers=None), START) == START
 
 
-class _FixedProgram:
-    def __init__(self, program: Program) -> None:
-        self._program = program
-
-    def program(self) -> Program:
-        return self._program
-
-
-class _OneAccountStore:
-    """The tier job's store holding one account due for review."""
-
-    def __init__(self, record: AccountRecord) -> None:
-        self.record = record
-        self.saved: AccountChange | None = None
-
-    def tier_reviews_due(self, at: datetime) -> list[str]:
-        return [self.record.account.customer_id]
-
-    def load_account(self, customer_id: str) -> AccountRecord:
-        return self.record
-
-    def save_review(self, change: AccountChange, review: object, at: datetime) -> None:
-        self.saved = change
-
-
 def test_the_nightly_review_downgrades_inside_the_window_at_two_as_the_tier_job_does(program: Program) -> None:
     # GIVEN Silver from 1,200 items on 1 July 2025: they leave the 365-day window on 1 July 2026
     warm = order("SO-warm", "2025-07-01T10:00:00Z", quantity=1200, price="1")
@@ -158,12 +133,11 @@ def test_the_nightly_review_downgrades_inside_the_window_at_two_as_the_tier_job_
     for placed in (warm, before_review):
         account = commit_order(program, account, placed, {}, mint=lambda _kind: "CODE").account
     moment = at("2026-07-01T02:00:00Z")
-    store = _OneAccountStore(AccountRecord(account=account, version=1, tier_review_on=moment.date()))
-    TiersJob(store, cast(ProgramSource, _FixedProgram(program))).process("ACME", moment)
-    assert store.saved is not None
+    store = InMemoryTierReviewStore(AccountRecord(account=account, version=1, tier_review_on=moment.date()))
+    TiersJob(store, program_source(program, since=moment)).process("ACME", moment)
     assert program.tiers is not None
     expected = review(program.tiers, account.tier, account.buckets, moment).after
-    assert (account.tier, store.saved.account.tier, expected) == ("Silver", "Bronze", "Bronze")
+    assert (account.tier, store.accounts["ACME"].account.tier, expected) == ("Silver", "Bronze", "Bronze")
     assert result.baseline.tiers[0] == TierCount(tier="Bronze", accounts=1)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,19 +10,19 @@ import pytest
 
 from loyalty.account import Account
 from loyalty.codes import Code, DiscountCode, ReferralCode
+from loyalty.commit import commit_order
 from loyalty.errors import NotConfigured, NotFound
 from loyalty.ledger import LedgerEntry
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, VolumeBucket
-from loyalty.versions import Timeline
 from loyalty.wallet import Wallet
 from loyalty_api.customers import AccountSummaryBody, TierProgressBody
 from loyalty_service.customers import CustomerService, summarize
 from loyalty_service.ports import AccountRecord
 from loyalty_service.programs import ProgramSource
-from tests.fakes import programs_in_force
-from tests.unit.builders import at, lot, spec_document
+from tests.fakes import InMemoryCustomerStore, programs_in_force
+from tests.unit.builders import at, lot, make_order, minting, spec_document
 
 NOW = at("2027-03-01T00:00:00Z")
 
@@ -169,59 +167,7 @@ class TestTierProgressBody:
 # ---------------------------------------------------------------------- the use cases, with a fake store
 
 
-@dataclass
-class Page:
-    entries: Sequence[LedgerEntry]
-    next_cursor: str | None = None
-
-
-@dataclass
-class FakeStore:
-    accounts: dict[str, AccountRecord] = field(default_factory=dict)
-    ledgers: dict[str, list[LedgerEntry]] = field(default_factory=dict)
-    calls: list[str] = field(default_factory=list)
-    timeline: Timeline | None = None
-
-    def load_account(self, customer_id: str) -> AccountRecord | None:
-        self.calls.append("load_account")
-        return self.accounts.get(customer_id)
-
-    def load_with_timeline(self, customer_id: str) -> tuple[AccountRecord | None, Timeline | None]:
-        self.calls.append("load_with_timeline")
-        return self.accounts.get(customer_id), self.timeline
-
-    def owned_codes(self, customer_id: str) -> list[Code]:
-        self.calls.append("owned_codes")
-        return []
-
-    def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord:
-        self.calls.append("save_profile")
-        record = AccountRecord(account=Account(customer_id=customer_id), version=1, profile=profile)
-        self.accounts[customer_id] = record
-        return record
-
-    def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> Page:
-        self.calls.append("ledger_page")
-        return Page(entries=self.ledgers.get(customer_id, [])[:limit])
-
-    def account_exists(self, customer_id: str) -> bool:
-        self.calls.append("account_exists")
-        return customer_id in self.accounts
-
-    def erase_profile(self, customer_id: str) -> bool:
-        self.calls.append("erase_profile")
-        return customer_id in self.accounts
-
-    def scrub_ledger(self, customer_id: str) -> int:
-        self.calls.append("scrub_ledger")
-        return 3
-
-    def scrub_orders(self, customer_id: str) -> int:
-        self.calls.append("scrub_orders")
-        return 1
-
-
-def service(store: FakeStore, program: Program | None) -> CustomerService:
+def service(store: InMemoryCustomerStore, program: Program | None) -> CustomerService:
     programs = programs_in_force(program, since=NOW)
     store.timeline = programs.current
     return CustomerService(store, ProgramSource(programs, clock=lambda: NOW), clock=lambda: NOW)
@@ -233,7 +179,7 @@ def entry(order_id: str) -> LedgerEntry:
 
 class TestCustomerService:
     def test_a_summary_costs_one_batch_read_and_one_code_query(self, program: Program) -> None:
-        store = FakeStore(accounts={"ACME": silver_record()})
+        store = InMemoryCustomerStore(silver_record())
 
         service(store, program).summary("ACME")
 
@@ -241,10 +187,10 @@ class TestCustomerService:
 
     def test_an_unknown_account_has_no_summary(self, program: Program) -> None:
         with pytest.raises(NotFound):
-            service(FakeStore(), program).summary("NOBODY")
+            service(InMemoryCustomerStore(), program).summary("NOBODY")
 
     def test_a_ledger_page_with_entries_needs_no_second_read(self, program: Program) -> None:
-        store = FakeStore(accounts={"ACME": silver_record()}, ledgers={"ACME": [entry("SO-1")]})
+        store = InMemoryCustomerStore(silver_record(), ledgers={"ACME": [entry("SO-1")]})
 
         page = service(store, program).ledger("ACME", limit=20, cursor=None)
 
@@ -253,17 +199,17 @@ class TestCustomerService:
 
     def test_an_empty_first_page_of_an_unknown_account_is_not_found(self, program: Program) -> None:
         with pytest.raises(NotFound):
-            service(FakeStore(), program).ledger("NOBODY", limit=20, cursor=None)
+            service(InMemoryCustomerStore(), program).ledger("NOBODY", limit=20, cursor=None)
 
     def test_an_empty_first_page_of_a_known_account_is_an_empty_ledger(self, program: Program) -> None:
-        store = FakeStore(accounts={"ACME": silver_record()})
+        store = InMemoryCustomerStore(silver_record())
 
         page = service(store, program).ledger("ACME", limit=20, cursor=None)
 
         assert list(page.entries) == []
 
     def test_without_a_program_no_profile_is_written(self) -> None:
-        store = FakeStore()
+        store = InMemoryCustomerStore()
 
         with pytest.raises(NotConfigured):
             service(store, None).update_profile("ACME", Profile(email="a@b.example"))
@@ -271,15 +217,21 @@ class TestCustomerService:
         assert "save_profile" not in store.calls
 
     def test_an_erasure_scrubs_the_ledger_and_the_orders(self, program: Program) -> None:
-        store = FakeStore(accounts={"ACME": silver_record()})
+        # GIVEN an account whose buyer is named on three of its ledger entries and on one order
+        buyer = "jane@acme.example"
+        named = [entry(order_id).model_copy(update={"buyer_id": buyer}) for order_id in ("SO-1", "SO-2", "SO-3")]
+        order = commit_order(program, silver_record().account, make_order(buyer_id=buyer), {}, mint=minting()).record
+        store = InMemoryCustomerStore(silver_record(), ledgers={"ACME": [*named, entry("SO-4")]}, orders=[order])
 
+        # WHEN the account is erased
         erasure = service(store, program).erase("ACME")
 
+        # THEN the profile goes first, then the buyer leaves those entries and that order
         assert (erasure.ledger_entries, erasure.orders) == (3, 1)
         assert store.calls == ["erase_profile", "scrub_ledger", "scrub_orders"]
 
     def test_erasing_an_unknown_account_scrubs_nothing(self, program: Program) -> None:
-        store = FakeStore()
+        store = InMemoryCustomerStore()
 
         with pytest.raises(NotFound):
             service(store, program).erase("NOBODY")

@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from loyalty_service.surveys import SurveyAnswer, SurveyService
+from tests.fakes import InMemorySurveyStore, RememberingOnce
 from tests.unit.builders import at
 
 
-class Remembering:
-    """A ``Once`` in memory: the first result per request, answered again for every retry."""
-
-    def __init__(self) -> None:
-        self.results: dict[str, dict[str, Any]] = {}
-
-    def __call__(self, request: Mapping[str, Any], run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        key = json.dumps(dict(request), sort_keys=True)
-        if key not in self.results:
-            self.results[key] = run()
-        return self.results[key]
-
-
-class Store:
-    def __init__(self) -> None:
-        self.answers: list[SurveyAnswer] = []
-
-    def put(self, answer: SurveyAnswer) -> None:
-        self.answers.append(answer)
-
-
 def test_an_answer_without_a_time_is_stored_at_the_clocks_time() -> None:
-    store = Store()
+    store = InMemorySurveyStore()
 
     recorded = SurveyService(store, clock=lambda: at("2026-11-20T10:15:00Z")).record("ACME", 9)
 
@@ -41,9 +17,9 @@ def test_an_answer_without_a_time_is_stored_at_the_clocks_time() -> None:
 
 
 def test_a_retry_later_is_answered_with_the_first_answer_and_stores_nothing() -> None:
-    store = Store()
+    store = InMemorySurveyStore()
     times = iter([at("2026-11-20T10:15:00Z"), at("2026-11-20T10:15:07Z")])
-    surveys = SurveyService(store, once=Remembering(), clock=lambda: next(times))
+    surveys = SurveyService(store, once=RememberingOnce(), clock=lambda: next(times))
 
     first = surveys.record("ACME", 9)
     retry = surveys.record("ACME", 9)
@@ -54,7 +30,7 @@ def test_a_retry_later_is_answered_with_the_first_answer_and_stores_nothing() ->
 
 
 def test_an_explicit_time_is_kept() -> None:
-    store = Store()
+    store = InMemorySurveyStore()
 
     SurveyService(store).record("ACME", 0, at("2026-11-01T08:00:00+01:00"))
 
