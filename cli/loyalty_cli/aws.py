@@ -53,7 +53,7 @@ def use_local_tables(function_logical_id: str) -> None:
     from local.cloudformation import Stack
 
     for name, value in Stack.load().function_environment(function_logical_id).items():
-        if name.endswith("_TABLE"):
+        if name.endswith(("_TABLE", "_SHARDS")):
             os.environ.setdefault(name, value)
     from loyalty_aws.settings import settings
 

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from loyalty.backtest import warmup_start
 from loyalty.errors import NotConfigured
+from loyalty_aws.reports import DynamoOrderArchive
 from loyalty_cli import aws
 from loyalty_cli.backtest import Replay
 from loyalty_cli.documents import ProgramFile
@@ -26,15 +27,8 @@ def stored_replay(
 ) -> Replay:
     """The window's standing orders (and its warm-up), against the active program unless ``baseline`` is given."""
     aws.use_endpoint_defaults()
-    aws.use_local_tables("AdminFunction")
+    aws.use_local_tables("ReportsFunction")
     aws.require_tables()
-    try:
-        from loyalty_aws.reports import DynamoOrderArchive
-    except ImportError as error:
-        raise aws.StoredDataUnavailable(
-            "this version of loyalty_aws cannot list stored orders by day (no loyalty_aws.reports.DynamoOrderArchive); "
-            "replay a file instead: --orders FILE.jsonl --baseline FILE"
-        ) from error
 
     if baseline is None:
         try:
