@@ -152,8 +152,12 @@ def decisions_per_second(repeats: int) -> float:
     rates = []
     for _ in range(repeats):
         fresh = [order.model_copy() for _ in range(DECISIONS_PER_REPEAT)]
-        seconds = cpu_seconds(lambda fresh=fresh: [score(program, account, copy, {}) for copy in fresh])
-        rates.append(DECISIONS_PER_REPEAT / seconds)
+
+        def decide(fresh: list[Order] = fresh) -> None:
+            for copy in fresh:  # each decision is dropped once made, as a request drops it once answered
+                score(program, account, copy, {})
+
+        rates.append(DECISIONS_PER_REPEAT / cpu_seconds(decide))
     return statistics.median(rates)
 
 
