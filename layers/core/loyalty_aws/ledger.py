@@ -40,7 +40,7 @@ def put_ledger(write: Transaction, config: Settings, entries: Iterable[LedgerEnt
         write.put(
             "ledger",
             config.ledger_table,
-            ledger_item(entry, config.due_shards),
+            ledger_item(entry, config.report_shards),
             ConditionExpression="attribute_not_exists(entry_key)",
         )
 

@@ -131,7 +131,7 @@ class DynamoOrderStore(DynamoAdapter):
     # ------------------------------------------------------------------ the steps of a commit
 
     def _put_record(self, write: Transaction, record: OrderRecord, **condition: Any) -> None:
-        write.put("order", self.config.orders_table, record_item(record, self.config.due_shards), **condition)
+        write.put("order", self.config.orders_table, record_item(record, self.config.report_shards), **condition)
 
     def _use_codes(self, write: Transaction, commit: Commit) -> None:
         """Each code the order used: still active, still its owner's, not expired at ``placed_at``."""

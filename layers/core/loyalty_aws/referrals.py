@@ -38,7 +38,7 @@ class DynamoReferralStore(DynamoAdapter):
         write.put(
             "code",
             config.codes_table,
-            referral_code_item(code, at, config.due_shards),
+            referral_code_item(code, at, config.report_shards),
             ConditionExpression="attribute_not_exists(code)",
         )
         if account.exists:

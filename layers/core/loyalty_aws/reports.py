@@ -103,7 +103,7 @@ class DynamoKpiStore(DynamoAdapter):
 
     def _partitions(self, table: str, index: str, start: date, end: date) -> Iterator[dict[str, Any]]:
         """Every item of the index dated from ``start`` to ``end``, the partitions read in parallel."""
-        partitions = list(day_partitions(start, end, self.config.due_shards))
+        partitions = list(day_partitions(start, end, self.config.report_shards))
         with ThreadPoolExecutor(max_workers=READERS) as pool:
             for items in pool.map(lambda partition: self._partition(table, index, partition), partitions):
                 yield from items
@@ -132,7 +132,7 @@ class DynamoOrderArchive(DynamoAdapter):
         return [record.order for record in records if record.status == "committed" and record.order is not None]
 
     def _days(self, start: date, end: date) -> Iterator[str]:
-        return day_partitions(start, end, self.config.due_shards)
+        return day_partitions(start, end, self.config.report_shards)
 
 
 def _count(client: Any, table: str, partition: str) -> int:

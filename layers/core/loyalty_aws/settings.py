@@ -25,6 +25,7 @@ class Settings(BaseModel):
     history_table: str = Field(min_length=1)
     stats_table: str = Field(min_length=1)
     due_shards: int = Field(default=8, ge=1, le=64)
+    report_shards: int = Field(default=2, ge=1, le=64)
     stats_shards: int = Field(default=16, ge=1, le=64)
     max_future_skew_minutes: float = Field(default=0, ge=0)
     inline_work_limit: int = Field(default=200, ge=0)

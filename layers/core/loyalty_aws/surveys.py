@@ -19,7 +19,7 @@ class DynamoSurveyStore(DynamoAdapter):
                     "customer_id": answer.customer_id,
                     "answered_at": timestamp(answer.answered_at),
                     "score": answer.score,
-                    DAY_SHARD: day_shard(answer.answered_at, answer.customer_id, self.config.due_shards),
+                    DAY_SHARD: day_shard(answer.answered_at, answer.customer_id, self.config.report_shards),
                 }
             ),
         )
