@@ -84,7 +84,7 @@ class DynamoProgramStore(DynamoAdapter):
                 {
                     "program_id": PROGRAM_ID,
                     "version": stored.version,
-                    "document": json.dumps(stored.document, sort_keys=True, default=str),
+                    "document": json.dumps(stored.document, default=str),
                     "created_at": timestamp(stored.created_at),
                     "created_by": stored.created_by,
                     "activates_at": timestamp(stored.activates_at) if stored.activates_at else None,
