@@ -6,6 +6,7 @@ Every boto3 client this process creates afterwards (the functions' included) rea
 
 from __future__ import annotations
 
+import urllib.request
 from contextlib import ExitStack
 
 from moto.server import ThreadedMotoServer
@@ -31,4 +32,10 @@ class EmbeddedAws:
         return self
 
     def stop(self) -> None:
+        # moto's backends live in this process, not in the server: empty them, so that the next
+        # embedded AWS of this process starts as empty as a new process would.
+        if self.endpoint:
+            reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+            with urllib.request.urlopen(reset, timeout=10):
+                pass
         self._cleanup.close()
