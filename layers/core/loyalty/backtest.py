@@ -24,13 +24,14 @@ from decimal import Decimal
 from pydantic import ConfigDict, Field
 
 from loyalty.account import Account
-from loyalty.commit import Commit, commit_order
+from loyalty.commit import Applied, apply_order
 from loyalty.decision import Money, Output
 from loyalty.money import ZERO, exact
 from loyalty.order import Order
 from loyalty.program import Program
 from loyalty.report import DiscountTally, DiscountTotal, RuleTally, RuleTotal, TierCount, tier_counts
-from loyalty.tiers import prune, review, review_due_on
+from loyalty.tiers import prune, review, review_due_on, window_start
+from loyalty.wallet import Wallet
 
 REVIEW_TIME = time(2, tzinfo=UTC)
 """When the nightly tier review runs (the template's ``TiersSchedule``)."""
@@ -172,6 +173,15 @@ class SideReplay:
     _next_expiry: dict[str, datetime] = field(default_factory=dict)
     """Per account, the end of its first lot with points left: no expiry can change it before."""
     _minted: int = 0
+    compact: bool = True
+    """Drop what no later result depends on: lots emptied by an earlier expiry, buckets that left the window.
+
+    A replay's lots empty only by expiring (it redeems and cancels nothing), and an empty lot adds
+    nothing to a balance, gives nothing to a redemption and has nothing left to expire. A bucket
+    before the tier window's first day never counts again (orders and reviews come in time order,
+    so the window only moves on) and never takes volume again (an order adds to its own day's).
+    ``False`` keeps them all, as a live account does: both replays give the same results.
+    """
 
     def run(self, orders: list[Order], start: date, end: date, on_order: Callable[[], None] | None) -> None:
         first_day = start - timedelta(days=_window_days(self.program))
@@ -215,23 +225,33 @@ class SideReplay:
     def _apply(self, order: Order, *, counted: bool) -> None:
         customer_id = order.customer_id
         account = self._expire(customer_id, order.placed_at) or Account(customer_id=customer_id)
-        commit = commit_order(self.program, account, order, {}, mint=self._mint)
-        self.accounts[customer_id] = commit.account
-        self._review_after_order(account, commit.account, order.placed_at)
-        self._schedule_expiry(commit)
+        tiers = self.program.tiers
+        buckets = account.buckets
+        if self.compact and tiers is not None and buckets:
+            first = window_start(order.placed_at, tiers.window_days)
+            if buckets[0].day < first:  # the oldest: ``add_volume`` keeps buckets in day order
+                account = account.model_copy(update={"buckets": prune(buckets, order.placed_at, tiers.window_days)})
+        # The live commit's rules without its record: the fingerprint and ledger entries are not needed.
+        applied = apply_order(self.program, account, order, {}, mint=self._mint)
+        self.accounts[customer_id] = applied.account
+        self._review_after_order(account, applied.account, order.placed_at)
+        self._schedule_expiry(applied)
         if counted:
-            self._count(commit)
+            self._count(applied)
 
-    def _count(self, commit: Commit) -> None:
-        """Add an order of the window to the totals (decisions are not kept: a window may hold many)."""
-        decision = commit.decision
+    def _count(self, applied: Applied) -> None:
+        """Add an order of the window to the totals (decisions are not kept: a window may hold many).
+
+        The scored decision's figures are the committed decision's: the commit adds only its balance and issued code.
+        """
+        decision = applied.decision
         customer_id = decision.customer_id
         self.orders += 1
         with exact():
-            self.revenue += commit.record.eligible_amount
+            self.revenue += applied.scoring.eligible_amount
             self.discount_total += decision.discount_total
         self.points += decision.points
-        self.codes_issued += commit.issued_code is not None
+        self.codes_issued += applied.issued is not None
         self.points_by_account[customer_id] = self.points_by_account.get(customer_id, 0) + decision.points
         self.rules.add(decision)
         self.discounts.add(decision)
@@ -264,7 +284,12 @@ class SideReplay:
         due = self._next_expiry.get(customer_id)
         if account is None or due is None or due > moment:
             return account
-        wallet, _ = account.wallet.expire(moment)  # the ledger entries expire_lots would write are not needed
+        wallet = account.wallet
+        if self.compact:
+            live = tuple(lot for lot in wallet.lots if lot.remaining)
+            if len(live) < len(wallet.lots):
+                wallet = Wallet(lots=live, deficit=wallet.deficit)
+        wallet, _ = wallet.expire(moment)  # the ledger entries expire_lots would write are not needed
         account = account.model_copy(update={"wallet": wallet})
         self.accounts[customer_id] = account
         pending = [lot.expires_at for lot in account.wallet.lots if lot.remaining and lot.expires_at is not None]
@@ -318,29 +343,29 @@ class SideReplay:
         )
         self._set_review(customer_id, evaluation.next_review_on, at)
 
-    def _schedule_expiry(self, commit: Commit) -> None:
-        lot_id = commit.record.lot_id
-        if lot_id is None:
+    def _schedule_expiry(self, applied: Applied) -> None:
+        if applied.lot is None:
             return
-        lot = next(lot for lot in reversed(commit.account.wallet.lots) if lot.lot_id == lot_id)
-        customer_id = commit.account.customer_id
+        lot = applied.account.wallet.lots[-1]  # the order's lot as earned (``Wallet.earn`` adds it last)
+        customer_id = applied.account.customer_id
         due = self._next_expiry.get(customer_id)
         if lot.expires_at is not None and lot.remaining and (due is None or lot.expires_at < due):
             self._next_expiry[customer_id] = lot.expires_at
 
 
 def _difference(before: SideReplay, after: SideReplay, baseline: SideResult, candidate: SideResult) -> Difference:
-    customers = sorted(before.points_by_account.keys() | after.points_by_account.keys())
-    changed = [
-        AccountDifference(
-            customer_id=customer_id,
-            points_baseline=before.points_by_account.get(customer_id, 0),
-            points_candidate=after.points_by_account.get(customer_id, 0),
-        )
+    customers = before.points_by_account.keys() | after.points_by_account.keys()
+    pairs = [
+        (customer_id, before.points_by_account.get(customer_id, 0), after.points_by_account.get(customer_id, 0))
         for customer_id in customers
-        if before.points_by_account.get(customer_id, 0) != after.points_by_account.get(customer_id, 0)
     ]
-    changed.sort(key=lambda item: (-abs(item.points_candidate - item.points_baseline), item.customer_id))
+    changed = sorted(
+        (pair for pair in pairs if pair[1] != pair[2]), key=lambda pair: (-abs(pair[2] - pair[1]), pair[0])
+    )
+    largest = [
+        AccountDifference(customer_id=customer_id, points_baseline=baseline_points, points_candidate=candidate_points)
+        for customer_id, baseline_points, candidate_points in changed[:LARGEST_DIFFERENCES]
+    ]
     replayed = before.accounts.keys() | after.accounts.keys()
     with exact():
         return Difference(
@@ -348,5 +373,5 @@ def _difference(before: SideReplay, after: SideReplay, baseline: SideResult, can
             cost=candidate.cost - baseline.cost,
             discount_total=candidate.discount_total - baseline.discount_total,
             accounts_changing_tier=sum(before.held(customer) != after.held(customer) for customer in replayed),
-            accounts=tuple(changed[:LARGEST_DIFFERENCES]),
+            accounts=tuple(largest),
         )

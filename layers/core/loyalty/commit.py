@@ -22,7 +22,7 @@ from loyalty.ledger import LedgerEntry
 from loyalty.money import exact
 from loyalty.order import Order
 from loyalty.program import Program
-from loyalty.scoring import score
+from loyalty.scoring import Scoring, score
 from loyalty.tiers import add_volume, remove_volume
 from loyalty.types import Identifier, Instant, Points
 from loyalty.wallet import Lot
@@ -94,16 +94,34 @@ class Cancellation:
     revoked_code: str | None
 
 
-def commit_order(
-    program: Program,
-    account: Account,
-    order: Order,
-    known_codes: Mapping[str, Code],
-    *,
-    mint: CodeMinter,
-    referrer: Account | None = None,
-) -> Commit:
-    """Score and apply one order. Raises ``CodeRejected`` for a code a preview would reject."""
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one order does to its account, before anything is recorded: ``commit_order`` without its record.
+
+    A backtest replays orders with this alone: the record, its fingerprint and the ledger entries
+    are what a live commit writes, and a replay writes nothing.
+    """
+
+    scoring: Scoring
+    account: Account
+    """The account after the order (its decision's ``balance`` is this account's)."""
+    redeemed_from: dict[str, int]
+    lot: Lot | None
+    issued: DiscountCode | None
+
+    @property
+    def decision(self) -> Decision:
+        """The decision as scored: ``Commit.decision`` without its ``balance`` and ``issued_discount``."""
+        return self.scoring.decision
+
+
+def apply_order(
+    program: Program, account: Account, order: Order, known_codes: Mapping[str, Code], *, mint: CodeMinter
+) -> Applied:
+    """Score one order and work out the account after it: every rule a commit applies to the buyer's account.
+
+    Raises ``CodeRejected`` for a code a preview would reject.
+    """
     scoring = score(program, account, order, known_codes)
     decision = scoring.decision
     if decision.rejected_codes:
@@ -117,11 +135,10 @@ def commit_order(
     issued = None if scoring.excluded else _next_purchase_code(program, order, scoring.eligible_amount, mint)
 
     first_order_at = min(account.first_order_at or order.placed_at, order.placed_at)
-    items = order.items
     after = account.model_copy(
         update={
             "tier": decision.tier.after if decision.tier else account.tier,
-            "buckets": add_volume(account.buckets, order.placed_at.date(), items, scoring.eligible_amount),
+            "buckets": add_volume(account.buckets, order.placed_at.date(), order.items, scoring.eligible_amount),
             "lifetime_spend": _plus(account.lifetime_spend, scoring.eligible_amount),
             "wallet": wallet,
             "first_order_at": first_order_at,
@@ -129,8 +146,23 @@ def commit_order(
             "milestones_reached": account.milestones_reached | set(scoring.milestones),
         }
     )
+    return Applied(scoring=scoring, account=after, redeemed_from=redeemed_from, lot=lot, issued=issued)
+
+
+def commit_order(
+    program: Program,
+    account: Account,
+    order: Order,
+    known_codes: Mapping[str, Code],
+    *,
+    mint: CodeMinter,
+    referrer: Account | None = None,
+) -> Commit:
+    """Score and apply one order, and record it. Raises ``CodeRejected`` for a code a preview would reject."""
+    applied = apply_order(program, account, order, known_codes, mint=mint)
+    scoring, after, lot, issued = applied.scoring, applied.account, applied.lot, applied.issued
     referral = _convert_referral(program, order, scoring.codes.referral, referrer, mint)
-    decision = decision.model_copy(
+    decision = scoring.decision.model_copy(
         update={
             "balance": after.balance,
             "issued_discount": IssuedDiscount(code=issued.code, percent=issued.percent, expires_at=issued.expires_at)
@@ -145,9 +177,9 @@ def commit_order(
         placed_at=order.placed_at,
         fingerprint=order.fingerprint(),
         decision=decision,
-        items=items,
+        items=order.items,
         eligible_amount=scoring.eligible_amount,
-        redeemed_from=redeemed_from,
+        redeemed_from=applied.redeemed_from,
         lot_id=lot.lot_id if lot else None,
         used_codes=tuple(code.code for code in scoring.codes.discounts),
         issued_code=issued.code if issued else None,

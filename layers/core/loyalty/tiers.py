@@ -72,6 +72,11 @@ def _window_days(moment: datetime, window_days: int) -> tuple[date, date]:
     return first, today
 
 
+def window_start(moment: datetime, window_days: int) -> date:
+    """The first UTC day whose bucket still counts at ``moment``: ``prune`` drops the buckets before it."""
+    return _window_days(moment, window_days)[0]
+
+
 def _live(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -> list[VolumeBucket]:
     first, last = _window_days(moment, window_days)
     return [bucket for bucket in buckets if first <= bucket.day <= last]
