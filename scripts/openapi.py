@@ -9,7 +9,7 @@ For every function of template.yaml with ``Api`` events, its ``app.py`` is loade
 of its own and its resolver describes its routes and models (``app.get_openapi_schema``). The
 documents are merged, and what the template knows and the resolvers do not is added: the API key
 schemes of the template's authorizers and which routes need which, the local stack's server, and
-the error envelope on every error answer (401/403/404/409/422 where they apply). A function whose
+the error envelope on every error answer (400/401/403/404/409/413/415/422 where they apply). A function whose
 ``app.py`` has no ``app`` yet (a stub) is left out and named on stderr. Output is deterministic:
 sorted keys, 2-space indent, a final newline.
 """
@@ -61,6 +61,18 @@ CONFLICTS: Mapping[tuple[str, str], str] = {
     ),
 }
 
+# What every route with a body answers when the body cannot be read (``loyalty_api.http.read_body``).
+BODY_ERRORS: Mapping[str, str] = {
+    "400": (
+        "`malformed_body`: the body is not UTF-8 JSON, nests deeper than 64 levels "
+        "or writes a number with more than 40 digits"
+    ),
+    "413": "`body_too_large`: the body is over 1 MB",
+    "415": (
+        "`unsupported_media_type`: the body is declared as another media type than `application/json` "
+        "(the message says which header to send)"
+    ),
+}
 
 # ---------------------------------------------------------------------- the error envelope
 
@@ -288,6 +300,10 @@ def _operation(
             responses.setdefault("409", error_response(CONFLICTS[route.key]))
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
         responses.setdefault("404", error_response("no such resource"))
+    if "requestBody" in operation:  # read once for every route by loyalty_api.http
+        responses.setdefault("400", error_response(BODY_ERRORS["400"]))
+        responses.setdefault("413", error_response(BODY_ERRORS["413"]))
+        responses.setdefault("415", error_response(BODY_ERRORS["415"]))
     for status, response in responses.items():
         if int(status) >= 400:  # every error is the envelope (Powertools would give it the route's model)
             responses[status] = error_response(response.get("description") or "refused")

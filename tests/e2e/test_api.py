@@ -143,9 +143,9 @@ def test_schema_errors_are_422_field_by_field(api: Http) -> None:
     assert "lines.0.quantity" in {detail["field"] for detail in error["details"]}
 
 
-def test_malformed_json_is_422(api: Http) -> None:
+def test_malformed_json_is_400(api: Http) -> None:
     reply = api.request("POST", "/orders", data="{not json", content_type="application/json")
-    assert_error(reply, 422, "validation_error")
+    assert_error(reply, 400, "malformed_body")
 
 
 def test_cancel_reverses_the_order_and_is_idempotent(api: Http) -> None:

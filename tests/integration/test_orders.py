@@ -212,11 +212,11 @@ class TestCancel:
 
 
 class TestRefusals:
-    def test_malformed_json_is_a_422(self, orders: ModuleType) -> None:
+    def test_malformed_json_is_a_400(self, orders: ModuleType) -> None:
         response = call(orders, api_event("orders-commit", raw_body='{"order_id": '))
 
-        assert response.status == 422
-        assert response.body["error"]["code"] == "validation_error"
+        assert response.status == 400
+        assert response.body["error"]["code"] == "malformed_body"
 
     def test_a_body_without_content_type_is_read_as_json(self, orders: ModuleType) -> None:
         response = call(orders, api_event("orders-preview", body=order(), drop_headers=("content-type",)))

@@ -7,6 +7,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -33,9 +34,11 @@ def api_event(
     if raw_body is not None:
         event["body"] = raw_body
     if path_parameters is not None:
-        event["pathParameters"] = path_parameters
+        # API Gateway REST APIs pass the path and its parameters percent-encoded, as the client sent them.
+        encoded = {name_: quote(value, safe="") for name_, value in path_parameters.items()}
+        event["pathParameters"] = encoded
         path = event["resource"]
-        for name_, value in path_parameters.items():
+        for name_, value in encoded.items():
             path = path.replace("{" + name_ + "}", value)
         event["path"] = path
         event["requestContext"]["path"] = f"/{event['requestContext']['stage']}{path}"
