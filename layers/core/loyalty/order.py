@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from loyalty.errors import FieldError, InvalidInput
 from loyalty.money import exact, plain
-from loyalty.types import Amount, Identifier, Instant, Points, invalid
+from loyalty.types import Amount, Identifier, InputInstant, Points, invalid
 
 MAX_LINES = 1000
 MAX_CODES = 20
@@ -50,7 +50,7 @@ class Order(BaseModel):
 
     order_id: Identifier
     customer_id: Identifier
-    placed_at: Instant
+    placed_at: InputInstant
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     lines: Annotated[list[OrderLine], Field(min_length=1, max_length=MAX_LINES)]
     codes: Annotated[list[Identifier], Field(max_length=MAX_CODES)] = []

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from loyalty.types import Identifier
+from loyalty.types import Flag, Identifier
 
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
@@ -21,4 +21,4 @@ class Profile(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     segment: Identifier | None = None
     locale: Locale = "en"
-    email_opt_in: bool = False
+    email_opt_in: Flag = False

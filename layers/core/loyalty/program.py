@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from loyalty.errors import InvalidInput
-from loyalty.types import Amount, Identifier, Instant, Multiplier, Percent, Points, invalid
+from loyalty.types import Amount, DecimalInput, Flag, Identifier, InputInstant, Multiplier, Percent, Points, invalid
 
 RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust"})
 """Names the engine itself writes into ``breakdown[].rule`` and the ledger."""
@@ -28,7 +28,7 @@ class TierLevel(Document):
     threshold: Amount
     discount_percent: Percent = Decimal(0)
     points_multiplier: Multiplier = Decimal(1)
-    free_shipping: bool = False
+    free_shipping: Flag = False
     bonus_points_per_order: Points = 0
 
 
@@ -82,8 +82,8 @@ class CartQuantityBonus(Rule):
 class MultiplierEvent(Rule):
     kind: Literal["multiplier_event"]
     multiplier: Multiplier
-    starts_at: Instant
-    ends_at: Instant
+    starts_at: InputInstant
+    ends_at: InputInstant
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -103,7 +103,7 @@ class CategoryMultiplier(Rule):
 
 class MilestoneBonus(Rule):
     kind: Literal["milestone_bonus"]
-    lifetime_spend: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
+    lifetime_spend: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4), DecimalInput]
     points: Points
 
 
@@ -134,7 +134,7 @@ R = TypeVar("R", bound=Rule)
 
 
 class NextPurchaseDiscount(Document):
-    percent: Annotated[Decimal, Field(gt=0, le=100)]
+    percent: Annotated[Decimal, Field(gt=0, le=100), DecimalInput]
     valid_days: Annotated[int, Field(strict=True, ge=1, le=3660)]
     min_amount: Amount = Decimal(0)
 
@@ -157,14 +157,14 @@ class Emails(Document):
     sender: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] = Field(
         alias="from"
     )
-    digest: bool = True
+    digest: Flag = True
 
 
 class Program(Document):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     points_per_unit: Amount = Decimal(1)
-    point_value: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)] = Decimal("0.01")
+    point_value: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4), DecimalInput] = Decimal("0.01")
     points_expire_after_days: Annotated[int, Field(strict=True, ge=1, le=36600)] | None = None
     max_discount_percent: Percent = Decimal(100)
     excluded_segments: Annotated[list[Identifier], Field(max_length=100)] = []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -15,21 +16,72 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Points = Annotated[int, Field(strict=True, ge=0)]
 """Whole points; a JSON ``1.5`` or ``true`` is refused rather than coerced."""
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+_DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _decimal_input(value: Any) -> Any:
+    """A JSON number or a decimal string (``"0.45"``, ``"4.5E-1"``); not ``"1_000"``, ``" 5"``, ``"NaN"``, ``true``."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise PydanticCustomError("decimal_type", 'must be a decimal number or a string such as "0.45"')
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise PydanticCustomError("decimal_parsing", 'must be a decimal written with digits, as "0.45"')
+    return value
+
+
+DecimalInput = BeforeValidator(_decimal_input)
+"""Put after a decimal's ``Field``: every amount, percent and multiplier is read this way."""
+
+Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4), DecimalInput]
 """A non-negative amount. The digit bound keeps every total within DynamoDB's 38-digit numbers."""
 
-Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4), DecimalInput]
 
-Multiplier = Annotated[Decimal, Field(ge=1, le=1000, decimal_places=4)]
+Multiplier = Annotated[Decimal, Field(ge=1, le=1000, decimal_places=4), DecimalInput]
 """At least 1: a multiplier never takes points away."""
+
+Flag = Annotated[bool, Field(strict=True)]
+"""A JSON ``true`` or ``false``: ``"yes"``, ``"true"``, ``0`` and ``1`` are refused rather than guessed."""
+
+
+def _instant_input(value: Any) -> Any:
+    """An ISO-8601 text with its offset (or a ``datetime``): a number is not taken for a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "must be an ISO-8601 time with a zone, as 2026-11-20T10:15:00Z")
+    try:
+        return parse_instant(value)
+    except NaiveInstant:
+        raise PydanticCustomError("timezone_aware", "must name its zone (Z or an offset such as +01:00)") from None
+    except ValueError:
+        raise PydanticCustomError(
+            "datetime_from_date_parsing", "must be an ISO-8601 time such as 2026-11-20T10:15:00Z"
+        ) from None
 
 
 def _to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_instant_input), AfterValidator(_to_utc)]
 """A moment with its offset, held in UTC so that days, buckets and keys are UTC days everywhere."""
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2201, 1, 1, tzinfo=UTC)
+
+
+def _within_years(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise PydanticCustomError("datetime_range", "must be in the years 2000 to 2200")
+    return moment
+
+
+InputInstant = Annotated[Instant, AfterValidator(_within_years)]
+"""A time a caller sends (an order's ``placed_at``, an NPS answer, a program's dates): years 2000-2200.
+
+Times the engine works out from them (a lot's expiry, a code's end) are plain ``Instant``: they may
+lie past 2200, but never before 2000, so every stored time has a four-digit year.
+"""
 
 
 class NaiveInstant(ValueError):

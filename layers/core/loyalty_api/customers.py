@@ -11,7 +11,7 @@ from loyalty.decision import Money, PercentText
 from loyalty.ledger import EntryKind, LedgerEntry
 from loyalty.money import round_money
 from loyalty.tiers import TierProgress
-from loyalty.types import Instant
+from loyalty.types import InputInstant
 from loyalty_api.body import Body
 from loyalty_service.customers import AccountSummary
 from loyalty_service.surveys import Score
@@ -118,7 +118,7 @@ class NpsRequest(Body):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     score: Score
-    answered_at: Instant | None = None
+    answered_at: InputInstant | None = None
     """When the customer answered; the time of the request when left out."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from loyalty.errors import Conflict, FieldError, InvalidInput, NotConfigured, NotFound
 from loyalty.program import Program
-from loyalty.types import Instant
-from loyalty.versions import Timeline, VersionStatus
+from loyalty.types import InputInstant
+from loyalty.versions import Activation, Timeline, VersionStatus, last_activation
 from loyalty_service.ports import StaleState, StoredVersion
 from loyalty_service.programs import ProgramSource
 
@@ -45,7 +45,7 @@ class VersionView:
 class _Staging(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    activates_at: Instant | None = None
+    activates_at: InputInstant | None = None
 
 
 def _now() -> datetime:
@@ -106,9 +106,11 @@ class ProgramAdmin:
                 created_at=now,
                 created_by=by,
                 activates_at=activates_at,
+                activations=after.activations[-1:],
             )
+            withdrawn = before.scheduled(now) if before is not None else None
             try:
-                self._store.save_version(stored, before, after)
+                self._store.save_version(stored, before, after, withdrawn)
             except StaleState:
                 self._pause(attempt)
                 continue
@@ -124,12 +126,13 @@ class ProgramAdmin:
                 raise NotFound(f"no program version {number}")
             now = self._clock()
             after = before.with_rollback(number, at=now, by=by)
+            activation = Activation(version=number, at=now, by=by)
             try:
-                self._store.save_timeline(before, after)
+                self._store.save_rollback(activation, before, after)
             except StaleState:
                 self._pause(attempt)
                 continue
-            return _view(stored, after, now)
+            return _view(replace(stored, activations=(*stored.activations, activation)), after, now)
         raise ConcurrentActivation
 
 
@@ -151,11 +154,13 @@ def _activates_at(body: Mapping[str, Any], now: datetime) -> datetime | None:
 
 
 def _view(stored: StoredVersion, timeline: Timeline, now: datetime) -> VersionView:
-    change = timeline.change_of(stored.version, now)
-    activated = timeline.last_activation(stored.version, now)
+    status = timeline.status(stored.version, now)
+    activated = last_activation(stored.activations, now)
+    staged = timeline.scheduled(now) if status == "scheduled" else None
+    change = staged or activated
     return VersionView(
         version=stored.version,
-        status=timeline.status(stored.version, now),
+        status=status,
         activated_at=activated.at if activated else None,
         activates_at=stored.activates_at,
         activated_by=change.by if change else stored.created_by,
