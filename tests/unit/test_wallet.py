@@ -49,7 +49,7 @@ def test_taking_back_an_order_s_points_empties_its_lot_then_claws_back_the_oldes
 
     after = spent.take_back("b", 200)
 
-    assert remaining(after) == {"a": 0, "c": 50}
+    assert remaining(after) == {"a": 0, "b": 0, "c": 50}
     assert (after.balance, after.deficit) == (50, 0)
 
 

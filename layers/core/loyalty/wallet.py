@@ -98,7 +98,12 @@ class Wallet(BaseModel):
         return Wallet(lots=tuple(lots), deficit=deficit)
 
     def take_back(self, lot_id: str, points: int) -> Wallet:
-        """Remove ``points`` earned into ``lot_id``: from that lot, then the oldest others, then as a deficit."""
+        """Remove ``points`` earned into ``lot_id``: from that lot, then the oldest others, then as a deficit.
+
+        The emptied lot stays in the wallet: a later order may have redeemed from it, and cancelling
+        that order gives those points back to it (paying the deficit this left first), so cancels
+        succeed in any order and the balance stays the sum of the ledger.
+        """
         own = next((lot for lot in self.lots if lot.lot_id == lot_id), None)
         wanted = points
         taken: dict[str, int] = {}
@@ -112,7 +117,7 @@ class Wallet(BaseModel):
                 taken[lot.lot_id] = min(lot.remaining, wanted)
                 wanted -= taken[lot.lot_id]
         less = self._less(taken)
-        return Wallet(lots=tuple(lot for lot in less.lots if lot.lot_id != lot_id), deficit=less.deficit + wanted)
+        return Wallet(lots=less.lots, deficit=less.deficit + wanted)
 
     def expire(self, moment: datetime) -> tuple[Wallet, list[Expiry]]:
         """Expire what remains of every lot whose end is at or before ``moment``."""
