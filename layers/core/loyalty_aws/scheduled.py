@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from loyalty_aws.settings import settings
 from loyalty_aws.work import SqsWorkQueue
-from loyalty_service.jobs import JobLimits, WorkPage, run_job, work_page
+from loyalty_service.jobs import JobLimits, UnitsFailed, WorkPage, run_job, work_page
 from loyalty_service.ports import Job
 
 
@@ -32,20 +32,31 @@ def run_scheduled(job: Job, event: dict[str, Any], metrics: Metrics) -> dict[str
     metrics.add_metric(name="WorkDue", unit=MetricUnit.Count, value=summary.due)
     metrics.add_metric(name="WorkChanged", unit=MetricUnit.Count, value=summary.changed)
     metrics.add_metric(name="WorkPagesQueued", unit=MetricUnit.Count, value=summary.pages)
+    metrics.add_metric(name="WorkFailed", unit=MetricUnit.Count, value=summary.failed)
     return summary.model_dump(mode="json")
 
 
 def work_batch(job: Job, event: dict[str, Any], context: Any, metrics: Metrics) -> dict[str, Any]:
-    """Work a batch of pages; a page that fails is reported alone and retried, the others are done."""
+    """Work a batch of pages; a page that fails is reported alone and retried, the others are done.
+
+    A page fails when one of its units raised (``UnitsFailed``, after its other units were done)
+    or when it cannot be read; either way it is a batch item failure, never the whole batch's.
+    """
     changed = 0
+    failed = 0
 
     def handle(record: SQSRecord) -> None:
-        nonlocal changed
-        changed += work_page(job, WorkPage.model_validate_json(record.body))
+        nonlocal changed, failed
+        try:
+            changed += work_page(job, WorkPage.model_validate_json(record.body))
+        except UnitsFailed as error:
+            failed += len(error.units)
+            raise
 
     response = process_partial_response(
         event=event, record_handler=handle, processor=BatchProcessor(event_type=EventType.SQS), context=context
     )
     metrics.add_dimension(name="job", value=job.name)
     metrics.add_metric(name="WorkChanged", unit=MetricUnit.Count, value=changed)
+    metrics.add_metric(name="WorkFailed", unit=MetricUnit.Count, value=failed)
     return dict(response)
