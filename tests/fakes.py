@@ -21,7 +21,7 @@ from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierReview
-from loyalty.versions import Timeline
+from loyalty.versions import Activation, Timeline
 from loyalty_service.ports import (
     AccountChange,
     AccountRecord,
@@ -57,21 +57,33 @@ class InMemoryProgramStore:
     def versions(self) -> list[StoredVersion]:
         return [self.stored[number] for number in sorted(self.stored, reverse=True)]
 
-    def save_version(self, stored: StoredVersion, before: Timeline | None, after: Timeline) -> None:
+    def save_version(
+        self, stored: StoredVersion, before: Timeline | None, after: Timeline, withdrawn: Activation | None
+    ) -> None:
         self._check(before)
         self.stored[stored.version] = stored
+        if withdrawn is not None:
+            self.stored[withdrawn.version] = replace(self.stored[withdrawn.version], activations=())
         self.current = after
 
-    def save_timeline(self, before: Timeline, after: Timeline) -> None:
+    def save_rollback(self, activation: Activation, before: Timeline, after: Timeline) -> None:
         self._check(before)
+        restored = self.stored[activation.version]
+        self.stored[activation.version] = replace(restored, activations=(*restored.activations, activation))
         self.current = after
 
     def activate(self, program: Program | Mapping[str, Any], *, at: datetime, by: str = "test") -> int:
         """Store ``program`` as the next version, in force from ``at``; its number."""
         document = program.model_dump(mode="json", by_alias=True) if isinstance(program, Program) else dict(program)
         after = (self.current or Timeline()).with_new_version(at=at, by=by, activates_at=None)
-        stored = StoredVersion(version=after.latest_version, document=document, created_at=at, created_by=by)
-        self.save_version(stored, self.current, after)
+        stored = StoredVersion(
+            version=after.latest_version,
+            document=document,
+            created_at=at,
+            created_by=by,
+            activations=after.activations[-1:],
+        )
+        self.save_version(stored, self.current, after, None)
         return stored.version
 
     def _check(self, before: Timeline | None) -> None:

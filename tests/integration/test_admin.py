@@ -240,6 +240,8 @@ def test_a_rollback_puts_version_1_back_in_force_for_the_next_order(api: Api) ->
     assert restored.body["activated_by"] == "local admin"
     assert api.get_program().body["version"] == 1
     assert api.commit(order()).body["program_version"] == 1
+    retired = api.program_version(2).body
+    assert (retired["status"], retired["activated_at"] is not None) == ("retired", True)
 
 
 def test_a_rollback_to_an_unknown_version_is_a_404(api: Api) -> None:

@@ -139,3 +139,37 @@ def test_documents_are_read_once_per_version_and_the_timeline_on_every_request()
         source.active()
 
     assert versions.reads == {"timeline": 3, "version": 1}
+
+
+def test_the_timeline_every_request_reads_stays_small_while_each_version_keeps_its_history() -> None:
+    # GIVEN fifty versions stored one hour apart, then a rollback to the first
+    versions = InMemoryProgramStore()
+    clock = Clock(NOW)
+    programs = admin(versions, clock)
+    for number in range(50):
+        clock.now = NOW + timedelta(hours=number)
+        programs.activate({**spec_document(), "name": f"Program {number}"}, by="ops")
+    clock.now = NOW + timedelta(hours=50)
+    programs.rollback(1, by="ops-oncall")
+
+    # THEN the timeline holds what decides the version in force, not every activation
+    assert versions.current is not None
+    assert [entry.version for entry in versions.current.activations] == [1]
+    # AND every version still says when it last came into force
+    assert programs.version(2).activated_at == NOW + timedelta(hours=1)
+    assert programs.version(1).activated_at == NOW + timedelta(hours=50)
+    assert [entry.by for entry in versions.stored[1].activations] == ["ops", "ops-oncall"]
+
+
+def test_a_replaced_staging_leaves_no_activation_on_the_version_that_never_began() -> None:
+    versions = InMemoryProgramStore()
+    clock = Clock(NOW)
+    programs = admin(versions, clock)
+    programs.activate(spec_document(), by="ops")
+    programs.activate({**spec_document(), "activates_at": "2026-12-01T00:00:00Z"}, by="pm")
+    programs.activate(spec_document(), by="pm")
+
+    clock.now = at("2026-12-02T00:00:00Z")
+
+    assert (programs.version(2).status, programs.version(2).activated_at) == ("retired", None)
+    assert versions.stored[2].activations == ()

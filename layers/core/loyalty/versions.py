@@ -1,12 +1,16 @@
 """Program versions over time: which stored version scores a request at a given moment.
 
-Every activation (a PUT, a staged PUT, a rollback) is an entry of one timeline. The version in
+Every activation (a PUT, a staged PUT, a rollback) is an entry of a timeline. The version in
 force at moment T is the latest entry dated at or before T, so a staged version takes over at its
 instant with no job to flip it, and a request never needs more than the timeline to know its version.
+The timeline every request reads keeps only what can still decide that: the activation in force when
+it was last written and what is staged after it, so it stays a few hundred bytes however many
+versions there are. Each version keeps its own activations, for the history an admin reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
@@ -53,37 +57,28 @@ class Timeline(BaseModel):
             return "scheduled"
         return "retired"
 
-    def last_activation(self, version: int, moment: datetime) -> Activation | None:
-        """When ``version`` last became the one in force, at or before ``moment``."""
-        return next(
-            (entry for entry in reversed(self.activations) if entry.version == version and entry.at <= moment),
-            None,
-        )
-
-    def change_of(self, version: int, moment: datetime) -> Activation | None:
-        """The entry that explains the version's status at ``moment``: its staging, or its last activation."""
-        scheduled = self.scheduled(moment)
-        if scheduled is not None and scheduled.version == version:
-            return scheduled
-        return self.last_activation(version, moment)
-
     def with_new_version(self, *, at: datetime, by: str, activates_at: datetime | None) -> Timeline:
         """Store the next version, in force now or from ``activates_at``.
 
         A staged activation that has not begun is replaced: a manager's latest document is the plan.
         """
         version = self.latest_version + 1
-        kept = tuple(entry for entry in self.activations if entry.at <= at)
         entry = Activation(version=version, at=activates_at or at, by=by)
-        return Timeline(activations=(*kept, entry), latest_version=version, revision=self.revision + 1)
+        return Timeline(activations=(*self._in_force(at), entry), latest_version=version, revision=self.revision + 1)
 
     def with_rollback(self, version: int, *, at: datetime, by: str) -> Timeline:
         """Put a stored version back in force now. A staged activation still comes at its time."""
         if not 1 <= version <= self.latest_version:
             raise ValueError(f"version {version} was never stored")
-        past = tuple(entry for entry in self.activations if entry.at <= at)
         future = tuple(entry for entry in self.activations if entry.at > at)
         entry = Activation(version=version, at=at, by=by)
-        return Timeline(
-            activations=(*past, entry, *future), latest_version=self.latest_version, revision=self.revision + 1
-        )
+        return Timeline(activations=(entry, *future), latest_version=self.latest_version, revision=self.revision + 1)
+
+    def _in_force(self, moment: datetime) -> tuple[Activation, ...]:
+        current = self.current(moment)
+        return (current,) if current is not None else ()
+
+
+def last_activation(activations: Iterable[Activation], moment: datetime) -> Activation | None:
+    """Of one version's activations, the latest at or before ``moment``: when it last came into force."""
+    return max((entry for entry in activations if entry.at <= moment), key=lambda entry: entry.at, default=None)

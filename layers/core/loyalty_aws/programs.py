@@ -75,7 +75,9 @@ class DynamoProgramStore(DynamoAdapter):
                 return found
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def save_version(self, stored: StoredVersion, before: Timeline | None, after: Timeline) -> None:
+    def save_version(
+        self, stored: StoredVersion, before: Timeline | None, after: Timeline, withdrawn: Activation | None
+    ) -> None:
         write = Transaction()
         write.put(
             "version",
@@ -88,15 +90,33 @@ class DynamoProgramStore(DynamoAdapter):
                     "created_at": timestamp(stored.created_at),
                     "created_by": stored.created_by,
                     "activates_at": timestamp(stored.activates_at) if stored.activates_at else None,
+                    "activations": [_activation(entry) for entry in stored.activations],
                 }
             ),
             ConditionExpression="attribute_not_exists(version)",
         )
+        if withdrawn is not None:
+            # A staged version that never began: it was never in force, so it keeps no activation.
+            write.update(
+                "withdrawn version",
+                self.table,
+                key(program_id=PROGRAM_ID, version=withdrawn.version),
+                "REMOVE activations",
+                ConditionExpression="attribute_exists(version)",
+            )
         self._put_timeline(write, before, after)
         self._write(write)
 
-    def save_timeline(self, before: Timeline, after: Timeline) -> None:
+    def save_rollback(self, activation: Activation, before: Timeline, after: Timeline) -> None:
         write = Transaction()
+        write.update(
+            "version",
+            self.table,
+            key(program_id=PROGRAM_ID, version=activation.version),
+            "SET activations = list_append(if_not_exists(activations, :none), :entry)",
+            ConditionExpression="attribute_exists(version)",
+            ExpressionAttributeValues=to_item({":none": [], ":entry": [_activation(activation)]}),
+        )
         self._put_timeline(write, before, after)
         self._write(write)
 
@@ -129,6 +149,10 @@ def _unchanged_since(before: Timeline | None) -> dict[str, Any]:
     }
 
 
+def _activation(entry: Activation) -> dict[str, Any]:
+    return {"version": entry.version, "at": timestamp(entry.at), "by": entry.by}
+
+
 def _stored(values: Mapping[str, Any]) -> StoredVersion:
     return StoredVersion(
         version=values["version"],
@@ -136,4 +160,14 @@ def _stored(values: Mapping[str, Any]) -> StoredVersion:
         created_at=parse_instant(values.get("created_at") or values["activated_at"]),
         created_by=values.get("created_by", LEGACY_AUTHOR),
         activates_at=parse_time(values.get("activates_at")),
+        activations=_activations(values),
+    )
+
+
+def _activations(values: Mapping[str, Any]) -> tuple[Activation, ...]:
+    if "activations" not in values and "activated_at" in values:  # written before versions kept their history
+        return (Activation(version=values["version"], at=parse_instant(values["activated_at"]), by=LEGACY_AUTHOR),)
+    return tuple(
+        Activation(version=entry["version"], at=parse_instant(entry["at"]), by=entry["by"])
+        for entry in values.get("activations", ())
     )

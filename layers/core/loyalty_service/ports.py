@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from loyalty.profile import Profile
     from loyalty.program import Program
     from loyalty.tiers import TierReview
-    from loyalty.versions import Timeline
+    from loyalty.versions import Activation, Timeline
     from loyalty_service.jobs import WorkPage
     from loyalty_service.surveys import SurveyAnswer
 
@@ -78,7 +78,7 @@ class OrderContext:
 
 @dataclass(frozen=True)
 class StoredVersion:
-    """One immutable program version as stored."""
+    """One program version as stored: its document never changes; its activations only grow."""
 
     version: int
     document: Mapping[str, Any]
@@ -86,6 +86,8 @@ class StoredVersion:
     created_by: str
     activates_at: datetime | None = None
     """The instant a staged PUT asked for (``None``: in force at once)."""
+    activations: tuple[Activation, ...] = ()
+    """Every time it was put in force (staged, at once, or by a rollback), a withdrawn staging excepted."""
 
 
 @dataclass(frozen=True)
@@ -176,12 +178,17 @@ class ProgramStore(Protocol):
         """Every stored version, newest first."""
         ...
 
-    def save_version(self, stored: StoredVersion, before: Timeline | None, after: Timeline) -> None:
-        """Store a new version and its timeline at once; ``StaleState`` when the timeline moved since read."""
+    def save_version(
+        self, stored: StoredVersion, before: Timeline | None, after: Timeline, withdrawn: Activation | None
+    ) -> None:
+        """Store a new version and the timeline in one write, withdrawing a staging that had not begun.
+
+        ``StaleState`` when the timeline moved since it was read.
+        """
         ...
 
-    def save_timeline(self, before: Timeline, after: Timeline) -> None:
-        """Replace the timeline (a rollback); ``StaleState`` when it moved since read."""
+    def save_rollback(self, activation: Activation, before: Timeline, after: Timeline) -> None:
+        """Put a stored version back in force (the timeline and that version's activations, in one write)."""
         ...
 
 
