@@ -16,7 +16,7 @@ from loyalty_aws.daily import DAY_SHARD, day_shard
 from loyalty_aws.due import sortable, timestamp
 from loyalty_aws.ledger import put_ledger
 from loyalty_aws.programs import timeline_from_item, timeline_key
-from loyalty_aws.transactions import Transaction
+from loyalty_aws.transactions import Transaction, request_token
 from loyalty_service.ports import AccountChange, AccountRecord, OrderAlreadyCommitted, OrderContext
 
 _LEAVE_DUE_INDEXES = "REMOVE owner_id, expiry_shard, expiry_key"
@@ -102,7 +102,8 @@ class DynamoOrderStore(DynamoAdapter):
         self._record_upgrade(write, commit.record)
         if commit.referral is not None:
             self._convert_referral(write, commit.referral, referrer)
-        write.write(self.client, on_conflict=_order_conflict)
+        token = request_token("commit", commit.record.order_id, commit.record.fingerprint, account.before.version)
+        write.write(self.client, on_conflict=_order_conflict, token=token)
 
     def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None:
         """One transaction: the cancelled record (only from committed), the account, the reversals, the revoked code."""
@@ -126,7 +127,8 @@ class DynamoOrderStore(DynamoAdapter):
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={":revoked": {"S": "revoked"}, ":active": {"S": "active"}},
             )
-        write.write(self.client)
+        token = request_token("cancel", cancellation.record.order_id, account.before.version)
+        write.write(self.client, token=token)
 
     # ------------------------------------------------------------------ the steps of a commit
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,21 @@ from loyalty_service.ports import StaleState
 
 MAX_ITEMS = 100
 """DynamoDB's limit on the items of one transaction."""
+
+_SAME_TOKEN_ELSEWHERE = frozenset({"IdempotentParameterMismatchException", "TransactionInProgressException"})
+"""Another request wrote (or is writing) the same command with its own items: read again and retry."""
+
+
+def request_token(*parts: object) -> str:
+    """A ``ClientRequestToken`` for the command ``parts`` name (at most 36 characters, as DynamoDB wants).
+
+    DynamoDB answers a TransactWriteItems repeated with the same token and the same items (within
+    ten minutes) as a success without writing again. Derived from the command and the state it was
+    decided on (not random), a retry of a write that timed out after it was in fact applied is
+    recognised as that same write, where a fresh attempt would collide with it.
+    """
+    text = "\x1f".join(str(part) for part in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:36]
 
 
 @dataclass
@@ -53,16 +69,30 @@ class Transaction:
                 )
         self.counters.clear()
 
-    def write(self, client: Any, *, on_conflict: Callable[[list[str]], Exception | None] | None = None) -> None:
+    def write(
+        self,
+        client: Any,
+        *,
+        on_conflict: Callable[[list[str]], Exception | None] | None = None,
+        token: str | None = None,
+    ) -> None:
         """Write all or nothing. A failed condition raises what ``on_conflict`` makes of the failed labels,
-        or ``StaleState``; a transaction that collided with another is ``StaleState`` too (retry)."""
+        or ``StaleState``; a transaction that collided with another is ``StaleState`` too (retry).
+
+        ``token`` (see ``request_token``) makes the SDK's retries of this write idempotent."""
         self._flush_counters()
         if len(self.items) > MAX_ITEMS:
             raise ValueError(f"a transaction holds at most {MAX_ITEMS} items, not {len(self.items)}")
+        request: dict[str, Any] = {"TransactItems": self.items}
+        if token is not None:
+            request["ClientRequestToken"] = token
         try:
-            client.transact_write_items(TransactItems=self.items)
+            client.transact_write_items(**request)
         except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
+            code = error.response["Error"]["Code"]
+            if code in _SAME_TOKEN_ELSEWHERE:
+                raise StaleState(f"the same command is being written by another request ({code})") from error
+            if code != "TransactionCanceledException":
                 raise
             failed = list(self._failed(error))
             mapped = on_conflict(failed) if on_conflict else None
