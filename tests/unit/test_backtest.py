@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
@@ -16,7 +16,7 @@ from loyalty.decision import BreakdownLine, Decision, DiscountLine
 from loyalty.order import Order
 from loyalty.program import Program
 from loyalty.report import DiscountTotal, RuleTotal, TierCount, discount_totals, rule_totals, tier_counts
-from loyalty.tiers import review
+from loyalty.tiers import prune, review
 from loyalty_service.ports import AccountRecord
 from loyalty_service.tiers_job import TiersJob
 from tests.fakes import InMemoryTierReviewStore, program_source
@@ -283,6 +283,39 @@ def test_review_days_worked_out_when_they_come_end_where_the_order_services_book
 
     assert lazy.accounts == eager.accounts
     assert lazy.result(1) == eager.result(1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=tier_histories(), expire_after=st.integers(1, 90))
+def test_dropping_emptied_lots_and_buckets_past_the_window_changes_no_result(
+    case: tuple[Program, list[Order]], expire_after: int
+) -> None:
+    # GIVEN a tier history whose points expire within months, replayed compacted and with every lot and bucket kept
+    program, orders = case
+    program = program.model_copy(update={"points_expire_after_days": expire_after})
+    start, end = EPOCH.date() + timedelta(days=30), EPOCH.date() + timedelta(days=260)
+    compacted, kept = SideReplay(program), SideReplay(program, compact=False)
+
+    # WHEN both replay the orders
+    for replay in (compacted, kept):
+        replay.run(orders, start, end, None)
+
+    # THEN the results are the same, and each account differs only by empty lots and buckets past the window
+    assert compacted.result(1) == kept.result(1)
+    assert compacted.points_by_account == kept.points_by_account
+    assert program.tiers is not None
+    last = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC) - timedelta(microseconds=1)
+    for customer_id, full in kept.accounts.items():
+        account = compacted.accounts[customer_id]
+        assert account.model_copy(update={"wallet": full.wallet, "buckets": full.buckets}) == full
+        assert (account.balance, account.wallet.deficit) == (full.balance, full.wallet.deficit)
+        assert [lot for lot in full.wallet.lots if lot.remaining] == [
+            lot for lot in account.wallet.lots if lot.remaining
+        ]
+        assert set(account.wallet.lots) <= set(full.wallet.lots)
+        window = program.tiers.window_days
+        assert prune(account.buckets, last, window) == prune(full.buckets, last, window)
+        assert set(account.buckets) <= set(full.buckets)
 
 
 # --- totals shared with the KPIs ------------------------------------------------------------------

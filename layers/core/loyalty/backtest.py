@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field
 from loyalty.account import Account
 from loyalty.commit import Applied, apply_order
 from loyalty.decision import Money, Output
-from loyalty.money import ZERO, exact
+from loyalty.money import EXACT, ZERO, exact
 from loyalty.order import Order
 from loyalty.program import Program
 from loyalty.report import DiscountTally, DiscountTotal, RuleTally, RuleTotal, TierCount, tier_counts
@@ -36,6 +36,8 @@ from loyalty.wallet import Wallet
 REVIEW_TIME = time(2, tzinfo=UTC)
 """When the nightly tier review runs (the template's ``TiersSchedule``)."""
 LARGEST_DIFFERENCES = 20
+PRUNE_AFTER = timedelta(days=28)
+"""How long the oldest bucket stays past the tier window before a replay drops the old ones, all at once."""
 CODE_PREFIX = "BT-"
 
 
@@ -225,12 +227,8 @@ class SideReplay:
     def _apply(self, order: Order, *, counted: bool) -> None:
         customer_id = order.customer_id
         account = self._expire(customer_id, order.placed_at) or Account(customer_id=customer_id)
-        tiers = self.program.tiers
-        buckets = account.buckets
-        if self.compact and tiers is not None and buckets:
-            first = window_start(order.placed_at, tiers.window_days)
-            if buckets[0].day < first:  # the oldest: ``add_volume`` keeps buckets in day order
-                account = account.model_copy(update={"buckets": prune(buckets, order.placed_at, tiers.window_days)})
+        if self.compact:
+            account = self._without_old_buckets(account, order.placed_at)
         # The live commit's rules without its record: the fingerprint and ledger entries are not needed.
         applied = apply_order(self.program, account, order, {}, mint=self._mint)
         self.accounts[customer_id] = applied.account
@@ -238,6 +236,17 @@ class SideReplay:
         self._schedule_expiry(applied)
         if counted:
             self._count(applied)
+
+    def _without_old_buckets(self, account: Account, moment: datetime) -> Account:
+        """The account without the buckets that left the tier window, once the oldest left it ``PRUNE_AFTER`` ago."""
+        tiers = self.program.tiers
+        buckets = account.buckets
+        if tiers is None or not buckets:
+            return account
+        # The oldest (``add_volume`` keeps buckets in day order) long enough gone that a copy is worth it.
+        if buckets[0].day >= window_start(moment, tiers.window_days) - PRUNE_AFTER:
+            return account
+        return account.model_copy(update={"buckets": prune(buckets, moment, tiers.window_days)})
 
     def _count(self, applied: Applied) -> None:
         """Add an order of the window to the totals (decisions are not kept: a window may hold many).
@@ -247,9 +256,10 @@ class SideReplay:
         decision = applied.decision
         customer_id = decision.customer_id
         self.orders += 1
-        with exact():
-            self.revenue += applied.scoring.eligible_amount
-            self.discount_total += decision.discount_total
+        self.revenue = EXACT.add(
+            self.revenue, applied.scoring.eligible_amount
+        )  # as ``with exact()``, without entering it
+        self.discount_total = EXACT.add(self.discount_total, decision.discount_total)
         self.points += decision.points
         self.codes_issued += applied.issued is not None
         self.points_by_account[customer_id] = self.points_by_account.get(customer_id, 0) + decision.points
@@ -285,14 +295,17 @@ class SideReplay:
         if account is None or due is None or due > moment:
             return account
         wallet = account.wallet
-        if self.compact:
-            live = tuple(lot for lot in wallet.lots if lot.remaining)
-            if len(live) < len(wallet.lots):
-                wallet = Wallet(lots=live, deficit=wallet.deficit)
+        lots = wallet.lots
+        if self.compact:  # the lots emptied by earlier expiries: the oldest, as lots end in the order they were earned
+            emptied = 0
+            while emptied < len(lots) and not lots[emptied].remaining:
+                emptied += 1
+            if emptied:
+                wallet = Wallet(lots=lots[emptied:], deficit=wallet.deficit)
         wallet, _ = wallet.expire(moment)  # the ledger entries expire_lots would write are not needed
         account = account.model_copy(update={"wallet": wallet})
         self.accounts[customer_id] = account
-        pending = [lot.expires_at for lot in account.wallet.lots if lot.remaining and lot.expires_at is not None]
+        pending = [lot.expires_at for lot in wallet.lots if lot.remaining and lot.expires_at is not None]
         if pending:
             self._next_expiry[customer_id] = min(pending)
         else:
