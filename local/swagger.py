@@ -1,9 +1,10 @@
 """``GET /swagger``: Swagger UI for the local API, offline: Powertools' own page with the Swagger UI bundle it ships.
 
-The document is the committed ``docs/openapi.json``; until that exists, it is merged from the API
-functions' resolvers with Powertools' ``OpenAPIMerge``. Either way its ``servers`` is the local
-origin, so "Try it out" calls this machine (with the key entered under "Authorize").
-``?format=json`` answers the document itself.
+The document is the committed ``docs/openapi.json``; until that exists, it is the one ``make openapi``
+would write, merged by ``scripts.openapi.merged_document`` (Powertools' ``OpenAPIMerge``, the template's
+key schemes, the error envelope) from the API functions this stack has loaded. Either way its
+``servers`` is the local origin, so "Try it out" calls this machine (with the key entered under
+"Authorize"). ``?format=json`` answers the document itself.
 """
 
 from __future__ import annotations
@@ -12,37 +13,31 @@ import json
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import aws_lambda_powertools.event_handler as event_handler
-from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 from werkzeug.wrappers import Request, Response
 
-from local.cloudformation import ROOT
+from local.cloudformation import ROOT, Stack
 from sam_emulator.control import json_response
 from sam_emulator.lambdas import Functions
+from scripts.openapi import api_functions, merged_document
 
 OPENAPI = ROOT / "docs" / "openapi.json"
 ASSETS = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
 
 
-def openapi_document(resolvers: Iterable[Any], path: Path = OPENAPI) -> dict[str, Any]:
-    """The committed OpenAPI document, or one merged from ``resolvers`` (Powertools API resolvers)."""
+def openapi_document(modules: Iterable[tuple[str, ModuleType]], path: Path = OPENAPI) -> dict[str, Any]:
+    """The committed OpenAPI document, or the one merged from ``modules`` (logical id, handler module)."""
     if path.is_file():
         document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     else:
-        merge = OpenAPIMerge(
-            title="Loyalty engine API (local)",
-            version="local",
-            security_schemes={"ApiKey": APIKey(name="x-api-key", in_=APIKeyIn.header)},
-            security=[{"ApiKey": []}],
-            on_conflict="first",
-        )
-        for resolver in resolvers:
-            merge.add_schema(resolver.get_openapi_schema())
-        document = json.loads(merge.get_openapi_json_schema())
+        stack = Stack.load()
+        loaded = dict(modules)
+        functions = [function for function in api_functions(stack) if function.logical_id in loaded]
+        document = merged_document(stack, [(function, loaded[function.logical_id]) for function in functions])
     return {**document, "servers": [{"url": "/"}]}
 
 
@@ -63,12 +58,8 @@ class Swagger:
 
     @cached_property
     def document(self) -> dict[str, Any]:
-        resolvers = []
-        for function in self._functions.values():
-            resolver = getattr(function.load(), "app", None) if function.loaded else None
-            if hasattr(resolver, "get_openapi_schema"):
-                resolvers.append(resolver)
-        return openapi_document(resolvers)
+        loaded = [(logical_id, function.load()) for logical_id, function in self._functions.items() if function.loaded]
+        return openapi_document(loaded)
 
     def __call__(self, request: Request) -> Response:
         if request.args.get("format") == "json":

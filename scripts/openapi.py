@@ -6,10 +6,12 @@ Usage (from the repository root, with the dev venv):
     python scripts/openapi.py --check    # exit 1, with a summary, when docs/openapi.json is stale
 
 For every function of template.yaml with ``Api`` events, its ``app.py`` is loaded in a namespace
-of its own and its resolver describes its routes and models (``app.get_openapi_schema``). The
-documents are merged, and what the template knows and the resolvers do not is added: the API key
-schemes of the template's authorizers and which routes need which, the local stack's server, and
-the error envelope on every error answer (400/401/403/404/409/413/415/422 where they apply). A function whose
+of its own and its resolver describes its routes and models (``app.get_openapi_json_schema``).
+``merged_document`` (also what ``GET /swagger`` of ``make run`` serves when no document is committed)
+adds to each what the template knows and the resolvers do not (which key scheme each route is behind,
+the error envelope on every error answer: 400/401/403/404/409/413/415/422 where they apply) and merges
+them with Powertools' ``OpenAPIMerge``, with the API key schemes of the template's authorizers, the
+default security and the local stack's server. Only public Powertools API is used. A function whose
 ``app.py`` has no ``app`` yet (a stub) is left out and named on stderr. Output is deterministic:
 sorted keys, 2-space indent, a final newline.
 """
@@ -17,6 +19,7 @@ sorted keys, 2-space indent, a final newline.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import json
 import re
@@ -25,9 +28,14 @@ import tomllib
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools.event_handler.openapi.constants import DEFAULT_OPENAPI_RESPONSE_DESCRIPTION
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, Server, Tag
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
@@ -189,8 +197,8 @@ def security_schemes(stack: Stack) -> dict[str, Any]:
 # ---------------------------------------------------------------------- the resolvers' view
 
 
-def load_resolver(code_uri: str) -> Any | None:
-    """``<code_uri>/app.py`` in a fresh namespace, as Lambda loads it; its ``app``, or None for a stub."""
+def load_module(code_uri: str) -> ModuleType:
+    """``<code_uri>/app.py`` in a fresh namespace, as Lambda loads it."""
     path = ROOT / code_uri / "app.py"
     name = re.sub(r"\W", "_", f"openapi_{code_uri}_{uuid.uuid4().hex[:8]}")
     spec = importlib.util.spec_from_file_location(name, path)
@@ -198,7 +206,87 @@ def load_resolver(code_uri: str) -> Any | None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, "app", None)
+    return module
+
+
+def resolver_of(module: ModuleType) -> Any | None:
+    """The module's Powertools resolver (``app``), or None for a stub."""
+    app = getattr(module, "app", None)
+    return app if hasattr(app, "get_openapi_json_schema") else None
+
+
+@dataclass(frozen=True)
+class DeclaredRoute:
+    """What a route's decorator (``@app.post(path, status_code=..., responses=...)``) declares."""
+
+    status_code: int
+    responses: Mapping[int, Mapping[str, Any]]
+
+
+def declared_routes(module: ModuleType) -> dict[tuple[str, str], DeclaredRoute]:
+    """Every ``@app.<method>(path, ...)`` of the module, keyed by ``(method, OpenAPI path)``.
+
+    Read from the module's source; ``status_code`` and ``responses`` are evaluated in the module's
+    namespace (they may name its constants). ``<customer_id>`` is written ``{customer_id}``, as in OpenAPI.
+    """
+    app = resolver_of(module)
+    source = Path(str(module.__file__)).read_text(encoding="utf-8")
+    routes = {}
+    for node in ast.walk(ast.parse(source, filename=str(module.__file__))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else None
+            if not (
+                isinstance(decorator, ast.Call)
+                and isinstance(target, ast.Attribute)
+                and target.attr in METHODS
+                and isinstance(target.value, ast.Name)
+                and getattr(module, target.value.id, None) is app
+                and decorator.args
+                and isinstance(decorator.args[0], ast.Constant)
+            ):
+                continue
+            options = {keyword.arg: keyword.value for keyword in decorator.keywords if keyword.arg}
+            path = re.sub(r"<(\w+)>", r"{\1}", str(decorator.args[0].value))
+            routes[(target.attr, path)] = DeclaredRoute(
+                status_code=int(_evaluate(module, options.get("status_code")) or HTTPStatus.OK),
+                responses={
+                    int(status): answer
+                    for status, answer in (_evaluate(module, options.get("responses")) or {}).items()
+                },
+            )
+    return routes
+
+
+def _evaluate(module: ModuleType, expression: ast.expr | None) -> Any:
+    if expression is None:
+        return None
+    code = compile(ast.Expression(expression), str(module.__file__), "eval")
+    return eval(code, vars(module))  # the module's own decorator arguments, in its own namespace
+
+
+def _with_success_answer(operation: dict[str, Any], declared: DeclaredRoute | None) -> dict[str, Any]:
+    """A route that declares its errors (``responses={409: ...}``) but not its success answer keeps it.
+
+    Powertools documents the success answer only for a route with no ``responses`` of its own; one that
+    declares some is given the status it answers by default, with the schema Powertools gave the declared
+    answers that name no ``content`` (the route's return model).
+    """
+    if declared is None or not declared.responses or any(200 <= status < 300 for status in declared.responses):
+        return operation
+    without_content = [status for status, answer in declared.responses.items() if "content" not in answer]
+    responses = operation.get("responses") or {}
+    if not without_content or str(without_content[0]) not in responses:
+        raise ValueError(
+            f"{operation.get('operationId')}: declare the success answer in the route's `responses` "
+            "(with its model, `content: {'application/json': {'model': ...}}`)"
+        )
+    success = {
+        "description": DEFAULT_OPENAPI_RESPONSE_DESCRIPTION,
+        "content": responses[str(without_content[0])]["content"],
+    }
+    return {**operation, "responses": {str(declared.status_code): success, **responses}}
 
 
 @dataclass
@@ -209,68 +297,68 @@ class Generated:
 
 
 def generate(stack: Stack | None = None) -> Generated:
+    """The document of docs/openapi.json: every API function's ``app.py`` loaded afresh, then merged."""
     stack = stack or Stack.load()
     functions = api_functions(stack)
+    modules = [(function, load_module(function.code_uri)) for function in functions]
+    without_app = [function.logical_id for function, module in modules if resolver_of(module) is None]
+    document = merged_document(stack, modules)
+    return Generated(document=document, without_app=without_app, functions=functions)
+
+
+def merged_document(stack: Stack, modules: Iterable[tuple[ApiFunction, ModuleType]]) -> dict[str, Any]:
+    """One document for the API: each function's resolver, what template.yaml adds, merged by ``OpenAPIMerge``.
+
+    ``modules``: the API functions (``api_functions``) with their loaded handler modules; a module
+    without a resolver (a stub) is left out. What is added to each resolver's own document: the route's
+    tag, the key scheme its template event is behind, its error answers as the envelope; then the merge
+    adds the schemes, the default security, the local server, the tags and the envelope's schemas.
+    """
     schemes = security_schemes(stack)
     default = default_authorizer(stack)
     version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
-    paths: dict[str, dict[str, Any]] = {}
-    schemas: dict[str, Any] = {}
+    documents: list[dict[str, Any]] = []
+    tags: list[Tag | str] = []
     owners: dict[str, str] = {}
-    without_app = []
-    for function in functions:
-        app = load_resolver(function.code_uri)
+    schemas: dict[str, Any] = {}
+    for function, module in modules:
+        app = resolver_of(module)
         if app is None:
-            without_app.append(function.logical_id)
             continue
-        _keep_success_responses(app)
         own = json.loads(app.get_openapi_json_schema(title=TITLE, version=version))
+        declared = declared_routes(module)
+        template_routes = {route.key: route for route in function.routes}
+        for path, item in own.get("paths", {}).items():
+            for method, operation in list(item.items()):
+                if method in METHODS:
+                    operation = _with_success_answer(operation, declared.get((method, path)))
+                    route = template_routes.get((method, path))
+                    item[method] = _operation(operation, function, route, schemes, default)
+        _drop_unreferenced(own, POWERTOOLS_ERROR_SCHEMAS)
         for name, schema in (own.get("components") or {}).get("schemas", {}).items():
             if name in schemas and schemas[name] != schema:
                 raise ValueError(f"schema {name!r} differs between {owners[name]} and {function.logical_id}")
             schemas[name] = schema
             owners.setdefault(name, function.logical_id)
-        template_routes = {route.key: route for route in function.routes}
-        for path, item in own.get("paths", {}).items():
-            for method, operation in item.items():
-                if method not in METHODS:
-                    continue
-                if method in paths.get(path, {}):
-                    raise ValueError(f"{method.upper()} {path} is served by two functions")
-                route = template_routes.get((method, path))
-                paths.setdefault(path, {})[method] = _operation(operation, function, route, schemes, default)
-
+        documents.append({"paths": own.get("paths", {}), "components": own.get("components", {})})
+        tags.append(Tag(name=function.tag, description=_description(stack, function)))
     for name, schema in envelope_schemas().items():
         if name in schemas and schemas[name] != schema:
             raise ValueError(f"schema {name!r} of {owners[name]} has the name of the error envelope's")
-        schemas[name] = schema
-    document: dict[str, Any] = {
-        "openapi": "3.1.0",
-        "info": {"title": TITLE, "version": version, "description": DESCRIPTION},
-        "servers": [LOCAL_SERVER],
-        "tags": [
-            {"name": function.tag, "description": _description(stack, function)}
-            for function in functions
-            if function.logical_id not in without_app
-        ],
-        "security": [{default: []}] if default in schemes else [],
-        "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": schemes},
-    }
-    _drop_unreferenced(document, POWERTOOLS_ERROR_SCHEMAS)
-    return Generated(document=document, without_app=without_app, functions=functions)
-
-
-def _keep_success_responses(app: Any) -> None:
-    """Powertools documents a route's success answer only when it declares no ``responses`` of its own.
-
-    A route that declares its errors (``responses={409: ...}``) without its success status would lose
-    the answer's schema; the status it answers by default is added back (with the return model).
-    """
-    for route in [*app._static_routes, *app._dynamic_routes]:  # Powertools keeps no public list
-        declared = route.responses or {}
-        if declared and not any(200 <= int(status) < 300 for status in declared):
-            route.responses = {route.status_code: {"description": "Successful Response"}, **declared}
+    merge = OpenAPIMerge(
+        title=TITLE,
+        version=version,
+        description=DESCRIPTION,
+        servers=[Server(**LOCAL_SERVER)],
+        tags=tags,
+        security_schemes={name: APIKey.model_validate(scheme) for name, scheme in schemes.items()},
+        security=[{default: []}] if default in schemes else None,
+        on_conflict="error",  # one route served by two functions
+    )
+    for document in documents:
+        merge.add_schema(document)
+    merge.add_schema({"components": {"schemas": envelope_schemas()}})
+    return json.loads(merge.get_openapi_json_schema())
 
 
 def _description(stack: Stack, function: ApiFunction) -> str:
@@ -313,7 +401,7 @@ def _operation(
 
 def _drop_unreferenced(document: dict[str, Any], names: Iterable[str]) -> None:
     """Remove the schemas ``names`` that nothing refers to any more (until none is left to remove)."""
-    schemas = document["components"]["schemas"]
+    schemas = (document.get("components") or {}).get("schemas", {})
     candidates = [name for name in names if name in schemas]
     while candidates:
         unused = [name for name in candidates if not _referenced(document, name)]
@@ -326,7 +414,7 @@ def _drop_unreferenced(document: dict[str, Any], names: Iterable[str]) -> None:
 
 def _referenced(document: Mapping[str, Any], name: str) -> bool:
     others = {key: value for key, value in document["components"]["schemas"].items() if key != name}
-    return f'"#/components/schemas/{name}"' in json.dumps({"paths": document["paths"], "schemas": others})
+    return f'"#/components/schemas/{name}"' in json.dumps({"paths": document.get("paths", {}), "schemas": others})
 
 
 def render(document: Mapping[str, Any]) -> str:

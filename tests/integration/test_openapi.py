@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import copy
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scripts.openapi import DOCUMENT, Generated, check, generate, routes_of
+from local.swagger import openapi_document
+from scripts.openapi import DOCUMENT, ROOT, Generated, check, generate, load_module, render, routes_of
 
 pytestmark = pytest.mark.integration
 
@@ -104,3 +108,49 @@ def test_every_route_behind_a_key_documents_the_401(committed: dict[str, Any]) -
         "name": "x-api-key",
         "description": "API key authorizer for storefront routes (storefront and admin keys pass).",
     }
+
+
+def test_a_route_missing_from_the_committed_document_is_drift(generated: Generated, tmp_path: Path) -> None:
+    stale = copy.deepcopy(generated.document)
+    del stale["paths"]["/orders/preview"]
+    (tmp_path / "openapi.json").write_text(render(stale), encoding="utf-8")
+
+    differences = check(generated, tmp_path / "openapi.json")
+
+    assert differences == ["route added:   POST /orders/preview"]
+
+
+def test_a_changed_model_in_the_committed_document_is_drift(generated: Generated, tmp_path: Path) -> None:
+    stale = copy.deepcopy(generated.document)
+    stale["components"]["schemas"]["Decision"]["required"] = []
+    (tmp_path / "openapi.json").write_text(render(stale), encoding="utf-8")
+
+    differences = check(generated, tmp_path / "openapi.json")
+
+    assert differences == ["schema changed: Decision"]
+
+
+def test_the_swagger_page_merges_the_same_document_when_none_is_committed(generated: Generated, tmp_path: Path) -> None:
+    modules = [(function.logical_id, load_module(function.code_uri)) for function in generated.functions]
+
+    document = openapi_document(modules, path=tmp_path / "missing.json")
+
+    assert document == {**generated.document, "servers": [{"url": "/"}]}
+
+
+@pytest.mark.parametrize("source", ["scripts/openapi.py", "local/swagger.py"])
+def test_the_document_is_built_without_powertools_private_attributes(source: str) -> None:
+    tree = ast.parse((ROOT / source).read_text(encoding="utf-8"))
+
+    private = sorted(
+        {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.endswith("__")
+            and not (isinstance(node.value, ast.Name) and node.value.id == "self")  # its own state
+        }
+    )
+
+    assert private == []
