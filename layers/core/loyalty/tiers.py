@@ -14,7 +14,7 @@ from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict
 
-from loyalty.money import exact
+from loyalty.money import EXACT, exact
 from loyalty.program import TierLevel, Tiers
 from loyalty.types import Points
 
@@ -124,11 +124,11 @@ def remove_volume(buckets: Iterable[VolumeBucket], day: date, items: int, spend:
 def _adjust(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
     merged = {bucket.day: bucket for bucket in buckets}
     current = merged.get(day)
-    with exact():
-        if current is None:
-            updated = VolumeBucket(day=day, items=items, spend=Decimal(0) + spend)
-        else:
-            updated = VolumeBucket(day=day, items=current.items + items, spend=current.spend + spend)
+    # EXACT's own method: the arithmetic of ``with exact()``, without entering it for one sum
+    if current is None:
+        updated = VolumeBucket(day=day, items=items, spend=EXACT.add(Decimal(0), spend))
+    else:
+        updated = VolumeBucket(day=day, items=current.items + items, spend=EXACT.add(current.spend, spend))
     if updated.items == 0 and updated.spend == 0:
         merged.pop(day, None)
     else:
