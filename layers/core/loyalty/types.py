@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic_core import PydanticCustomError
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -59,11 +66,22 @@ def _instant_input(value: Any) -> Any:
         ) from None
 
 
-def _to_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+def _instant(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    """``_instant_input``, then pydantic's aware-datetime check, then UTC: in one call, and at once for what needs none.
+
+    A UTC ``datetime`` (every time the engine works out, and every text once read) is already all
+    three steps' answer; a text is read by ``parse_instant``, which refuses what the check would.
+    """
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value
+    if type(value) is str:
+        moment: datetime = _instant_input(value)
+        return moment
+    checked: datetime = handler(_instant_input(value))
+    return checked.astimezone(UTC)
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_instant_input), AfterValidator(_to_utc)]
+Instant = Annotated[AwareDatetime, WrapValidator(_instant)]
 """A moment with its offset, held in UTC so that days, buckets and keys are UTC days everywhere."""
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -76,7 +94,11 @@ def _within_years(moment: datetime) -> datetime:
     return moment
 
 
-InputInstant = Annotated[Instant, AfterValidator(_within_years)]
+def _input_instant(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    return _within_years(_instant(value, handler))
+
+
+InputInstant = Annotated[AwareDatetime, WrapValidator(_input_instant)]
 """A time a caller sends (an order's ``placed_at``, an NPS answer, a program's dates): years 2000-2200.
 
 Times the engine works out from them (a lot's expiry, a code's end) are plain ``Instant``: they may
