@@ -230,6 +230,7 @@ class TestLedger:
             "points": 10,
             "rule": "base",
             "order_id": "SO-5",
+            "ref": None,
         }
 
     def test_the_default_page_holds_20_entries(self, api: Api) -> None:

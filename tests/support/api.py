@@ -57,6 +57,14 @@ class Api:
     def reports(self) -> ModuleType:
         return load_function("functions/reports")
 
+    @cached_property
+    def adjustments(self) -> ModuleType:
+        return load_function("functions/adjustments")
+
+    @cached_property
+    def rewards_function(self) -> ModuleType:
+        return load_function("functions/rewards")
+
     def commit(self, body: dict[str, Any]) -> ApiResponse:
         return call(self.orders, api_event("orders-commit", body=body))
 
@@ -109,3 +117,29 @@ class Api:
 
     def backtest(self, body: Any) -> ApiResponse:
         return call(self.reports, api_event("admin-backtest", body=body))
+
+    def adjust(self, customer_id: str = "ACME", **body: Any) -> ApiResponse:
+        return call(
+            self.adjustments,
+            api_event("admin-adjustments", body=body, path_parameters={"customer_id": customer_id}),
+        )
+
+    def rewards(self) -> ApiResponse:
+        return call(self.rewards_function, api_event("rewards-get"))
+
+    def claim(self, customer_id: str = "ACME", **body: Any) -> ApiResponse:
+        return call(
+            self.rewards_function, api_event("claims-post", body=body, path_parameters={"customer_id": customer_id})
+        )
+
+    def claims(self, customer_id: str = "ACME", **query: str) -> ApiResponse:
+        return call(
+            self.rewards_function,
+            api_event("claims-get", query=query, path_parameters={"customer_id": customer_id}),
+        )
+
+    def fulfil_claim(self, claim_id: str) -> ApiResponse:
+        return call(self.rewards_function, api_event("admin-claims-fulfil", path_parameters={"claim_id": claim_id}))
+
+    def cancel_claim(self, claim_id: str) -> ApiResponse:
+        return call(self.rewards_function, api_event("admin-claims-cancel", path_parameters={"claim_id": claim_id}))

@@ -160,6 +160,16 @@ class Emails(Document):
     digest: Flag = True
 
 
+class Reward(Document):
+    """A catalog reward an account claims with points: a training day, an extended warranty, a service credit."""
+
+    id: Annotated[Identifier, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    points: Annotated[int, Field(strict=True, ge=1, le=10**12)]
+    stock: Annotated[int, Field(strict=True, ge=0, le=10**9)] | None = None
+    """Units that can be claimed and not cancelled; ``None``: unlimited."""
+
+
 class Program(Document):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -173,6 +183,7 @@ class Program(Document):
     next_purchase_discount: NextPurchaseDiscount | None = None
     referral: Referral | None = None
     emails: Emails | None = None
+    rewards: Annotated[list[Reward], Field(max_length=200)] = []
 
     @model_validator(mode="after")
     def _rule_ids_are_unique(self) -> Self:
@@ -182,6 +193,20 @@ class Program(Document):
                 raise invalid(("rules", index, "id"), "rule ids must be unique")
             seen.add(rule.id)
         return self
+
+    @model_validator(mode="after")
+    def _reward_ids_are_unique(self) -> Self:
+        seen: set[str] = set()
+        for index, reward in enumerate(self.rewards):
+            if reward.id in RESERVED_RULE_IDS or reward.id == "adjustment":
+                raise invalid(("rewards", index, "id"), "this id is reserved for the engine's own ledger lines")
+            if reward.id in seen:
+                raise invalid(("rewards", index, "id"), "reward ids must be unique")
+            seen.add(reward.id)
+        return self
+
+    def reward(self, reward_id: str) -> Reward | None:
+        return next((reward for reward in self.rewards if reward.id == reward_id), None)
 
     def rules_of(self, kind: type[R]) -> list[R]:
         return [rule for rule in self.rules if isinstance(rule, kind)]

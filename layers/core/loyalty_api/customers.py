@@ -99,10 +99,14 @@ class LedgerLine(Body):
     points: int
     rule: str | None
     order_id: str | None
+    ref: str | None = None
+    """The adjustment or claim that wrote the entry, when it is not an order."""
 
     @classmethod
     def of(cls, entry: LedgerEntry) -> LedgerLine:
-        return cls(at=entry.at, kind=entry.kind, points=entry.points, rule=entry.rule, order_id=entry.order_id)
+        return cls(
+            at=entry.at, kind=entry.kind, points=entry.points, rule=entry.rule, order_id=entry.order_id, ref=entry.ref
+        )
 
 
 class LedgerBody(Body):

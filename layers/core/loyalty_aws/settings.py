@@ -24,6 +24,7 @@ class Settings(BaseModel):
     idempotency_table: str = Field(min_length=1)
     history_table: str = Field(min_length=1)
     stats_table: str = Field(min_length=1)
+    claims_table: str = Field(min_length=1)
     due_shards: int = Field(default=8, ge=1, le=64)
     report_shards: int = Field(default=2, ge=1, le=64)
     stats_shards: int = Field(default=16, ge=1, le=64)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from loyalty.account import Account
+    from loyalty.adjustments import Adjusted, AdjustmentRecord
+    from loyalty.claims import ClaimCancellation, Claimed, ClaimRecord
     from loyalty.codes import Code, DiscountCode, ReferralCode
     from loyalty.commit import Cancellation, Commit, OrderRecord
     from loyalty.digest import TierChangeRecord
@@ -244,6 +246,92 @@ class ReferralStore(Protocol):
         ...
 
 
+# ---------------------------------------------------------------------------------------------- points operations
+
+
+class AdjustmentAlreadyMade(Exception):
+    """Another request made the same adjustment first."""
+
+
+class ClaimAlreadyMade(Exception):
+    """Another request made the same claim first."""
+
+
+class StockTaken(Exception):
+    """The last unit of a reward was claimed by another request in the meantime."""
+
+
+@dataclass(frozen=True)
+class AdjustmentContext:
+    """What an adjustment reads, in one round trip: the account, an earlier same adjustment, the timeline."""
+
+    account: AccountRecord
+    record: AdjustmentRecord | None
+    timeline: Timeline | None = None
+
+
+class AdjustmentStore(Protocol):
+    def load_for_adjustment(self, customer_id: str, adjustment_id: str) -> AdjustmentContext: ...
+
+    def save_adjustment(self, adjusted: Adjusted, account: AccountChange) -> None:
+        """The record, the account and its ledger entry in one write.
+
+        ``AdjustmentAlreadyMade`` when the record exists, ``StaleState`` when the account moved.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class ClaimContext:
+    """What a claim reads, in one round trip: the account, an earlier same claim, the timeline, the stock used."""
+
+    account: AccountRecord
+    record: ClaimRecord | None
+    timeline: Timeline | None = None
+    claimed: int = 0
+    """Units of the reward claimed and not cancelled."""
+
+
+class ClaimPage(Protocol):
+    @property
+    def claims(self) -> Sequence[ClaimRecord]: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+class ClaimStore(Protocol):
+    def load_for_claim(self, customer_id: str, claim_id: str, reward_id: str) -> ClaimContext: ...
+
+    def save_claim(self, claimed: Claimed, account: AccountChange, stock: int | None) -> None:
+        """The claim, the account, its ledger entry and one unit of stock (never past ``stock``) in one write.
+
+        ``ClaimAlreadyMade`` when the claim exists, ``StockTaken`` when no unit is left, ``StaleState``
+        when the account moved.
+        """
+        ...
+
+    def load_claim(self, claim_id: str) -> ClaimRecord | None: ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def save_fulfilment(self, record: ClaimRecord) -> None:
+        """Mark a requested claim fulfilled; ``StaleState`` when it is no longer requested."""
+        ...
+
+    def save_claim_cancel(self, cancellation: ClaimCancellation, account: AccountChange) -> None:
+        """The cancelled claim (only from requested), the account, the reversal and the unit back, in one write."""
+        ...
+
+    def claims_of(self, customer_id: str, *, limit: int, cursor: str | None) -> ClaimPage:
+        """The account's claims, newest first."""
+        ...
+
+    def claimed_units(self, reward_ids: Iterable[str]) -> dict[str, int]:
+        """Units claimed and not cancelled, per reward (absent: none)."""
+        ...
+
+
 # ---------------------------------------------------------------------------------------------- surveys
 
 
@@ -379,6 +467,13 @@ __all__ = [
     "AccountRecord",
     "AccountTotals",
     "ActiveProgram",
+    "AdjustmentAlreadyMade",
+    "AdjustmentContext",
+    "AdjustmentStore",
+    "ClaimAlreadyMade",
+    "ClaimContext",
+    "ClaimPage",
+    "ClaimStore",
     "CustomerStore",
     "DigestMaterial",
     "DigestStore",
@@ -399,6 +494,7 @@ __all__ = [
     "ReferralStore",
     "Role",
     "StaleState",
+    "StockTaken",
     "StoredVersion",
     "SurveyStore",
     "TierReviewStore",
