@@ -337,7 +337,9 @@ class TestReferral:
         dynamodb.put_item(
             TableName=settings().codes_table,
             Item=referral_code_item(
-                ReferralCode(code="RTEST2345", customer_id="GLOBEX"), at("2026-11-01T00:00:00Z"), settings().report_shards
+                ReferralCode(code="RTEST2345", customer_id="GLOBEX"),
+                at("2026-11-01T00:00:00Z"),
+                settings().report_shards,
             ),
         )
         # WHEN a new account orders with it
@@ -362,7 +364,9 @@ class TestReferral:
         dynamodb.put_item(
             TableName=settings().codes_table,
             Item=referral_code_item(
-                ReferralCode(code="RTEST2345", customer_id="GLOBEX"), at("2026-11-01T00:00:00Z"), settings().report_shards
+                ReferralCode(code="RTEST2345", customer_id="GLOBEX"),
+                at("2026-11-01T00:00:00Z"),
+                settings().report_shards,
             ),
         )
         commit(orders, order(customer_id="NEWCO", codes=["RTEST2345"]))
