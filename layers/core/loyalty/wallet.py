@@ -137,8 +137,9 @@ class Wallet(BaseModel):
         return sorted(due, key=lambda lot: (lot.expires_at, lot.lot_id))
 
     def _less(self, taken: Mapping[str, int]) -> Wallet:
-        lots = tuple(
-            lot.model_copy(update={"remaining": lot.remaining - taken[lot.lot_id]}) if taken.get(lot.lot_id) else lot
+        take = taken.get
+        lots = [  # a list, then a tuple: quicker than a generator for a wallet's few dozen lots
+            lot.model_copy(update={"remaining": lot.remaining - taken[lot.lot_id]}) if take(lot.lot_id) else lot
             for lot in self.lots
-        )
-        return Wallet(lots=lots, deficit=self.deficit)
+        ]
+        return Wallet(lots=tuple(lots), deficit=self.deficit)
