@@ -13,7 +13,7 @@ from loyalty.claims import ClaimConflict, ClaimFulfilled, ClaimRequest, OutOfSto
 from loyalty.errors import InsufficientPoints, LoyaltyError, NotFound
 from loyalty.wallet import Wallet
 from loyalty_api.http import STATUS_OF
-from loyalty_service.adjustments import AdjustmentService, ContendedAccount
+from loyalty_service.adjustments import AdjustmentService, ContendedState
 from loyalty_service.claims import ClaimService
 from loyalty_service.ports import AccountRecord
 from loyalty_service.programs import ProgramSource
@@ -100,7 +100,7 @@ def test_an_account_that_keeps_changing_is_a_409_contended() -> None:
     service, store = adjustments(acme())
     store.lose(100)
 
-    with pytest.raises(ContendedAccount):
+    with pytest.raises(ContendedState):
         service.adjust("ACME", GOODWILL, by="ops")
 
 

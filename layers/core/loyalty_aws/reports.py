@@ -109,15 +109,9 @@ class DynamoKpiStore(DynamoAdapter):
                 yield from items
 
     def _partition(self, table: str, index: str, partition: str) -> list[dict[str, Any]]:
-        paginator = self.client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=table,
-            IndexName=index,
-            KeyConditionExpression="#day = :day",
-            ExpressionAttributeNames={"#day": DAY_SHARD},
-            ExpressionAttributeValues={":day": {"S": partition}},
-        )
-        return [item for page in pages for item in page.get("Items", [])]
+        return [
+            item for page in partition_pages(self.client, table, index, partition) for item in page.get("Items", [])
+        ]
 
 
 class DynamoOrderArchive(DynamoAdapter):
@@ -135,14 +129,21 @@ class DynamoOrderArchive(DynamoAdapter):
         return day_partitions(start, end, self.config.report_shards)
 
 
-def _count(client: Any, table: str, partition: str) -> int:
+def partition_pages(client: Any, table: str, index: str, partition: str, **options: Any) -> Iterator[dict[str, Any]]:
+    """The pages of one day partition of a report index (``options``: e.g. ``Select="COUNT"``)."""
     paginator = client.get_paginator("query")
-    pages = paginator.paginate(
-        TableName=table,
-        IndexName=ORDERS_BY_DAY,
-        KeyConditionExpression="#day = :day",
-        ExpressionAttributeNames={"#day": DAY_SHARD},
-        ExpressionAttributeValues={":day": {"S": partition}},
-        Select="COUNT",
+    return iter(
+        paginator.paginate(
+            TableName=table,
+            IndexName=index,
+            KeyConditionExpression="#day = :day",
+            ExpressionAttributeNames={"#day": DAY_SHARD},
+            ExpressionAttributeValues={":day": {"S": partition}},
+            **options,
+        )
     )
+
+
+def _count(client: Any, table: str, partition: str) -> int:
+    pages = partition_pages(client, table, ORDERS_BY_DAY, partition, Select="COUNT")
     return sum(page.get("Count", 0) for page in pages)

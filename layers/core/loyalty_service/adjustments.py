@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from loyalty.adjustments import Adjustment, AdjustmentRecord, adjust, replayed
-from loyalty.errors import Conflict, NotFound
+from loyalty.errors import NotFound
 from loyalty_service.ports import AccountChange, AdjustmentAlreadyMade, AdjustmentStore, StaleState
 from loyalty_service.programs import ProgramSource
+from loyalty_service.retries import ContendedState, backoff
 
 MAX_ATTEMPTS = 6
-
-
-class ContendedAccount(Conflict):
-    code = "contended"
-
-    def __init__(self) -> None:
-        super().__init__("the account is being changed by other requests; retry the same request")
 
 
 @dataclass(frozen=True)
@@ -30,10 +22,6 @@ class Adjusted:
     """False when the same adjustment had been made before: the stored answer is returned."""
 
 
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not a secret
-
-
 class AdjustmentService:
     def __init__(
         self,
@@ -41,7 +29,7 @@ class AdjustmentService:
         programs: ProgramSource,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        pause: Callable[[int], None] = _backoff,
+        pause: Callable[[int], None] = backoff,
     ) -> None:
         self._store = store
         self._programs = programs
@@ -73,4 +61,4 @@ class AdjustmentService:
                 self._pause(attempt)
                 continue
             return Adjusted(record=made.record, created=True)
-        raise ContendedAccount
+        raise ContendedState

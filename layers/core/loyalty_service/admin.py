@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from loyalty.types import InputInstant
 from loyalty.versions import Activation, Timeline, VersionStatus, last_activation
 from loyalty_service.ports import StaleState, StoredVersion
 from loyalty_service.programs import ProgramSource
+from loyalty_service.retries import backoff
 
 MAX_ATTEMPTS = 4
 STAGING_KEY = "activates_at"
@@ -52,8 +51,8 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.05 * 2**attempt))  # jitter, not a secret
+def _activation_backoff(attempt: int) -> None:
+    backoff(attempt, base=0.05)  # activations are rare: wait longer, lose fewer races
 
 
 class ProgramAdmin:
@@ -62,7 +61,7 @@ class ProgramAdmin:
         programs: ProgramSource,
         *,
         clock: Callable[[], datetime] = _now,
-        pause: Callable[[int], None] = _backoff,
+        pause: Callable[[int], None] = _activation_backoff,
     ) -> None:
         self._programs = programs
         self._store = programs.store

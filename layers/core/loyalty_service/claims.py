@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +18,7 @@ from loyalty.claims import (
     remaining,
     replayed,
 )
-from loyalty.errors import Conflict, NotFound
+from loyalty.errors import NotFound
 from loyalty.program import Reward
 from loyalty_service.ports import (
     AccountChange,
@@ -32,15 +30,9 @@ from loyalty_service.ports import (
     StockTaken,
 )
 from loyalty_service.programs import ProgramSource
+from loyalty_service.retries import ContendedState, backoff
 
 MAX_ATTEMPTS = 6
-
-
-class ContendedClaim(Conflict):
-    code = "contended"
-
-    def __init__(self) -> None:
-        super().__init__("the account or the claim is being changed by other requests; retry the same request")
 
 
 @dataclass(frozen=True)
@@ -56,10 +48,6 @@ class Claimed:
     """False when the same claim had been made before: the stored answer is returned."""
 
 
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not a secret
-
-
 class ClaimService:
     def __init__(
         self,
@@ -67,7 +55,7 @@ class ClaimService:
         programs: ProgramSource,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        pause: Callable[[int], None] = _backoff,
+        pause: Callable[[int], None] = backoff,
     ) -> None:
         self._store = store
         self._programs = programs
@@ -103,7 +91,7 @@ class ClaimService:
                 self._pause(attempt)
                 continue
             return Claimed(record=made.record, created=True)
-        raise ContendedClaim
+        raise ContendedState
 
     def fulfil(self, claim_id: str) -> ClaimRecord:
         for attempt in range(MAX_ATTEMPTS):
@@ -117,7 +105,7 @@ class ClaimService:
                 self._pause(attempt)
                 continue
             return fulfilled
-        raise ContendedClaim
+        raise ContendedState
 
     def cancel(self, claim_id: str) -> ClaimRecord:
         """Points back to their lots, the unit back to the stock; a cancelled claim answers itself again."""
@@ -134,7 +122,7 @@ class ClaimService:
                 self._pause(attempt)
                 continue
             return cancellation.record
-        raise ContendedClaim
+        raise ContendedState
 
     def claims(self, customer_id: str, *, limit: int, cursor: str | None) -> ClaimPage:
         """A page of the account's claims, newest first; 404 only for an account never stored."""

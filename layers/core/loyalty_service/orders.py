@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -11,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from loyalty.codes import Code, ReferralCode
 from loyalty.commit import CodeMinter, Commit, OrderRecord, cancel_order, commit_order
 from loyalty.decision import Decision
-from loyalty.errors import Conflict, FieldError, InvalidInput, NotFound, OrderConflict
+from loyalty.errors import FieldError, InvalidInput, NotFound, OrderConflict
 from loyalty.order import Order
 from loyalty.program import Program
 from loyalty.scoring import score
@@ -26,15 +24,9 @@ from loyalty_service.ports import (
     StaleState,
 )
 from loyalty_service.programs import ProgramSource
+from loyalty_service.retries import ContendedState, backoff
 
 MAX_ATTEMPTS = 6
-
-
-class ContendedState(Conflict):
-    code = "contended"
-
-    def __init__(self) -> None:
-        super().__init__("the account is being changed by other requests; retry the same request")
 
 
 @dataclass(frozen=True)
@@ -42,10 +34,6 @@ class Committed:
     decision: Decision
     created: bool
     """False when the order had been committed before: the stored decision is returned."""
-
-
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not a secret
 
 
 class OrderService:
@@ -57,7 +45,7 @@ class OrderService:
         mint: CodeMinter = mint_code,
         max_future_skew: timedelta | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        pause: Callable[[int], None] = _backoff,
+        pause: Callable[[int], None] = backoff,
     ) -> None:
         self._store = store
         self._programs = programs

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from loyalty.codes import ReferralCode
 from loyalty_service.codes import mint_referral_code
-from loyalty_service.orders import ContendedState
 from loyalty_service.ports import ReferralStore, StaleState
+from loyalty_service.retries import ContendedState, backoff
 
 MAX_ATTEMPTS = 6
 
@@ -23,10 +21,6 @@ class IssuedReferral:
     """False when the account already had its code."""
 
 
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not a secret
-
-
 class ReferralService:
     def __init__(
         self,
@@ -34,7 +28,7 @@ class ReferralService:
         *,
         mint: Callable[[], str] = mint_referral_code,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        pause: Callable[[int], None] = _backoff,
+        pause: Callable[[int], None] = backoff,
     ) -> None:
         self._store = store
         self._mint = mint
