@@ -6,15 +6,14 @@ oldest lots first and may not exceed the balance. One ``adjust`` ledger entry re
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from loyalty.account import Account
+from loyalty.canonical import digest
 from loyalty.errors import Conflict
 from loyalty.ledger import LedgerEntry
 from loyalty.program import Program
@@ -50,17 +49,14 @@ class Adjustment(BaseModel):
 
     def fingerprint(self, customer_id: str) -> str:
         """The adjustment's meaning: the same request sent twice has one fingerprint."""
-        text = json.dumps(
+        return digest(
             {
                 "customer_id": customer_id,
                 "adjustment_id": self.adjustment_id,
                 "points": self.points,
                 "reason": self.reason,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
+            }
         )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class AdjustmentRecord(BaseModel):
@@ -103,14 +99,12 @@ def adjust(program: Program, account: Account, adjustment: Adjustment, *, at: da
     lot_id: str | None = None
     taken: dict[str, int] = {}
     if adjustment.points > 0:
-        days = program.points_expire_after_days
-        lot = Lot(
-            lot_id=adjustment_lot_id(adjustment.adjustment_id),
-            order_id=adjustment.adjustment_id,
-            earned_at=at,
-            expires_at=at + timedelta(days=days) if days is not None else None,
-            points=adjustment.points,
-            remaining=adjustment.points,
+        lot = Lot.earned(
+            adjustment_lot_id(adjustment.adjustment_id),
+            adjustment.adjustment_id,
+            at,
+            adjustment.points,
+            program.points_expire_after_days,
         )
         wallet = wallet.earn(lot)
         lot_id = lot.lot_id

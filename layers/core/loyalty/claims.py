@@ -6,8 +6,6 @@ A claim is ``requested`` when made; an admin marks it ``fulfilled`` (delivered: 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -15,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from loyalty.account import Account
+from loyalty.canonical import digest
 from loyalty.errors import Conflict, NotFound
 from loyalty.ledger import LedgerEntry
 from loyalty.program import Reward
@@ -64,17 +63,14 @@ class ClaimRequest(BaseModel):
     buyer_id: Identifier | None = None
 
     def fingerprint(self, customer_id: str) -> str:
-        text = json.dumps(
+        return digest(
             {
                 "customer_id": customer_id,
                 "claim_id": self.claim_id,
                 "reward_id": self.reward_id,
                 "buyer_id": self.buyer_id,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
+            }
         )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ClaimRecord(BaseModel):

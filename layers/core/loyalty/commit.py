@@ -244,11 +244,7 @@ def _plus(first: Decimal, second: Decimal) -> Decimal:
 def _lot(program: Program, lot_id: str, order_id: str, placed_at: datetime, points: int) -> Lot | None:
     if points <= 0:
         return None
-    days = program.points_expire_after_days
-    expires_at = placed_at + timedelta(days=days) if days is not None else None
-    return Lot(
-        lot_id=lot_id, order_id=order_id, earned_at=placed_at, expires_at=expires_at, points=points, remaining=points
-    )
+    return Lot.earned(lot_id, order_id, placed_at, points, program.points_expire_after_days)
 
 
 def _next_purchase_code(program: Program, order: Order, eligible: Decimal, mint: CodeMinter) -> DiscountCode | None:

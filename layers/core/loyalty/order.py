@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from loyalty.canonical import digest
 from loyalty.errors import FieldError, InvalidInput
 from loyalty.money import exact, plain
 from loyalty.types import Amount, Identifier, InputInstant, Points, invalid
@@ -132,8 +131,7 @@ class Order(BaseModel):
             {**line, "unit_price": plain(source.unit_price)}
             for line, source in zip(canonical["lines"], self.lines, strict=True)
         ]
-        encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(encoded.encode()).hexdigest()
+        return digest(canonical)
 
     def check_currency(self, currency: str) -> None:
         if self.currency != currency:

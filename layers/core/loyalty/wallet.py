@@ -8,7 +8,7 @@ spent; points earned or given back later pay it off first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +29,14 @@ class Lot(BaseModel):
 
     def expired_at(self, moment: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= moment
+
+    @classmethod
+    def earned(cls, lot_id: str, order_id: str, at: datetime, points: int, expire_after_days: int | None) -> Lot:
+        """Points earned at ``at``, whole, expiring ``expire_after_days`` later (never, for ``None``)."""
+        expires_at = at + timedelta(days=expire_after_days) if expire_after_days is not None else None
+        return cls(
+            lot_id=lot_id, order_id=order_id, earned_at=at, expires_at=expires_at, points=points, remaining=points
+        )
 
 
 _AGE = attrgetter("earned_at", "lot_id")
