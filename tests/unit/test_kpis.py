@@ -43,3 +43,13 @@ def test_undefined_ratios_are_none_not_zero() -> None:
 def test_points_liability_is_outstanding_points_at_their_value() -> None:
     assert kpis.points_liability(212_500, Decimal("0.01")) == Decimal("2125.00")
     assert kpis.points_liability(-50, Decimal("0.01")) == 0
+
+
+def test_an_accounts_history_at_a_windows_end_leaves_out_what_it_ordered_after() -> None:
+    # GIVEN an account with 5 standing orders worth 1,000.00 today, of which 2 (300.00) were placed after the window
+    later = [(True, Decimal("100.00")), (True, Decimal("200.00")), (False, Decimal("999.00"))]
+
+    history = kpis.history_up_to(5, Decimal("1000.00"), later)
+
+    # THEN up to the window's end it had 3 standing orders worth 700.00 (the cancelled one never counted)
+    assert (history.standing_orders, history.revenue) == (3, Decimal("700.00"))

@@ -88,6 +88,19 @@ class AccountHistory:
     revenue: Decimal
 
 
+def history_up_to(
+    standing_orders: int, lifetime_spend: Decimal, later: Iterable[tuple[bool, Decimal]]
+) -> AccountHistory:
+    """An account's history up to a window's end: its totals of today less its standing orders placed after it.
+
+    ``later``: for each order placed after the window, whether it stands and its eligible amount.
+    """
+    standing_later = [amount for stands, amount in later if stands]
+    with exact():
+        revenue = lifetime_spend - sum(standing_later, ZERO)
+    return AccountHistory(standing_orders=standing_orders - len(standing_later), revenue=revenue)
+
+
 @dataclass(frozen=True)
 class KpiFacts:
     """Everything counted by the stores for one window; ``kpi_report`` turns it into the figures."""

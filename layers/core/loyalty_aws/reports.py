@@ -59,8 +59,16 @@ class DynamoKpiStore(DynamoAdapter):
                 )
         return found
 
-    def orders_after(self, customer_id: str, day: date) -> list[OrderRecord]:
-        """The account's orders placed on days after ``day``: what its totals of today hold beyond a past window."""
+    def orders_after(self, customer_ids: Iterable[str], day: date) -> dict[str, list[OrderRecord]]:
+        """Each account's orders placed on days after ``day`` (what its totals of today hold beyond a past window).
+
+        One query per account, run in parallel: the accounts are those active in the window.
+        """
+        ids = sorted(set(customer_ids))
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            return dict(zip(ids, pool.map(lambda customer_id: self._orders_after(customer_id, day), ids), strict=True))
+
+    def _orders_after(self, customer_id: str, day: date) -> list[OrderRecord]:
         paginator = self.client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.config.orders_table,

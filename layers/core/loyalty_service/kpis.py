@@ -6,8 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from loyalty.errors import FieldError, InvalidInput
-from loyalty.kpis import AccountHistory, KpiFacts, KpiReport, WindowOrder, kpi_report
-from loyalty.money import exact
+from loyalty.kpis import AccountHistory, KpiFacts, KpiReport, WindowOrder, history_up_to, kpi_report
 from loyalty_service.ports import KpiStore
 from loyalty_service.programs import ProgramSource
 
@@ -63,16 +62,16 @@ class KpiService:
         return start, end
 
     def _histories(self, customer_ids: set[str], end: date) -> dict[str, AccountHistory]:
-        """Each account's standing orders and revenue up to the window's end: today's totals less what came after."""
-        histories = {}
-        for customer_id, totals in self._store.account_totals(customer_ids).items():
-            later = [record for record in self._store.orders_after(customer_id, end) if record.status == "committed"]
-            with exact():
-                revenue = totals.lifetime_spend - sum((record.eligible_amount for record in later), start=0)
-            histories[customer_id] = AccountHistory(
-                standing_orders=totals.standing_orders - len(later), revenue=revenue
+        """Each account's standing orders and revenue up to the window's end."""
+        later = self._store.orders_after(customer_ids, end)
+        return {
+            customer_id: history_up_to(
+                totals.standing_orders,
+                totals.lifetime_spend,
+                [(record.status == "committed", record.eligible_amount) for record in later.get(customer_id, [])],
             )
-        return histories
+            for customer_id, totals in self._store.account_totals(customer_ids).items()
+        }
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
