@@ -20,7 +20,7 @@ from loyalty.ledger import LedgerEntry
 from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
-from loyalty.tiers import TierReview
+from loyalty.tier_history import TierHistoryEntry
 from loyalty.versions import Activation, Timeline
 from loyalty_service.ports import (
     AccountChange,
@@ -256,6 +256,14 @@ class Page:
     next_cursor: str | None = None
 
 
+@dataclass(frozen=True)
+class TierPage:
+    """A ``TierHistoryPage``."""
+
+    entries: Sequence[TierHistoryEntry]
+    next_cursor: str | None = None
+
+
 class InMemoryCustomerStore:
     """``CustomerStore`` in dicts; ``calls`` lists the reads and writes made, in order (one per round trip)."""
 
@@ -266,8 +274,10 @@ class InMemoryCustomerStore:
         orders: Iterable[OrderRecord] = (),
         codes: Iterable[Code] = (),
         timeline: Timeline | None = None,
+        tier_history: Mapping[str, Sequence[TierHistoryEntry]] | None = None,
     ) -> None:
         self.accounts: dict[str, AccountRecord] = {record.account.customer_id: record for record in records}
+        self.tier_history = {customer: list(entries) for customer, entries in (tier_history or {}).items()}
         self.ledgers: dict[str, list[LedgerEntry]] = {
             customer: list(entries) for customer, entries in (ledgers or {}).items()
         }
@@ -301,6 +311,13 @@ class InMemoryCustomerStore:
         start = int(cursor or 0)
         after = start + limit
         return Page(entries=entries[start:after], next_cursor=str(after) if after < len(entries) else None)
+
+    def tier_history_page(self, customer_id: str, *, limit: int, cursor: str | None) -> TierPage:
+        self.calls.append("tier_history_page")
+        entries = self.tier_history.get(customer_id, [])
+        start = int(cursor or 0)
+        after = start + limit
+        return TierPage(entries=entries[start:after], next_cursor=str(after) if after < len(entries) else None)
 
     def account_exists(self, customer_id: str) -> bool:
         self.calls.append("account_exists")
@@ -370,20 +387,12 @@ class InMemoryReferralStore(InMemoryAccounts):
 # ---------------------------------------------------------------------------------------------- the nightly tier review
 
 
-@dataclass(frozen=True)
-class TierChange:
-    customer_id: str
-    before: str
-    after: str
-    at: datetime
-
-
 class InMemoryTierReviewStore(InMemoryAccounts):
     """``TierReviewStore``: accounts due when their ``tier_review_on`` has come; ``history`` of tier changes."""
 
     def __init__(self, *records: AccountRecord) -> None:
         super().__init__(*records)
-        self.history: list[TierChange] = []
+        self.history: list[TierHistoryEntry] = []
 
     def tier_reviews_due(self, at: datetime) -> list[str]:
         today: date = at.date()
@@ -393,10 +402,10 @@ class InMemoryTierReviewStore(InMemoryAccounts):
             if record.tier_review_on is not None and record.tier_review_on <= today
         )
 
-    def save_review(self, change: AccountChange, review: TierReview, at: datetime) -> None:
+    def save_review(self, change: AccountChange, entry: TierHistoryEntry | None) -> None:
         self.write(change)
-        if review.changed:
-            self.history.append(TierChange(change.before.account.customer_id, review.before, review.after, at))
+        if entry is not None:
+            self.history.append(entry)
 
 
 # ---------------------------------------------------------------------------------------------- surveys

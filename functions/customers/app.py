@@ -16,7 +16,15 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.profile import Profile
-from loyalty_api.customers import AccountSummaryBody, Erased, LedgerBody, LedgerLine, NpsRequest
+from loyalty_api.customers import (
+    AccountSummaryBody,
+    Erased,
+    LedgerBody,
+    LedgerLine,
+    NpsRequest,
+    TierHistoryBody,
+    TierHistoryLine,
+)
 from loyalty_api.http import create_resolver, error_response
 from loyalty_aws.customers import DynamoCustomerStore
 from loyalty_aws.idempotency import IDEMPOTENCY, PowertoolsOnce
@@ -71,6 +79,22 @@ def get_ledger(
 ) -> LedgerBody:
     page = customers().ledger(customer_id, limit=limit, cursor=cursor)
     return LedgerBody(entries=tuple(LedgerLine.of(entry) for entry in page.entries), next_cursor=page.next_cursor)
+
+
+@app.get(
+    "/customers/<customer_id>/tier-history",
+    summary="Every tier change with its reason (an order or the nightly review), newest first, paged",
+    responses=NOT_FOUND,
+)
+def get_tier_history(
+    customer_id: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=2000)] = None,
+) -> TierHistoryBody:
+    page = customers().tier_history(customer_id, limit=limit, cursor=cursor)
+    return TierHistoryBody(
+        entries=tuple(TierHistoryLine.of(entry) for entry in page.entries), next_cursor=page.next_cursor
+    )
 
 
 @app.post(

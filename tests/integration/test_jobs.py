@@ -36,7 +36,7 @@ def order(order_id: str, placed_at: str, customer_id: str = "ACME", **changes: A
 @pytest.fixture
 def functions(dynamodb: Any, program_document: dict[str, Any]) -> dict[str, ModuleType]:
     activate(program_document)
-    return {name: load_function(f"functions/{name}") for name in ("orders", "tiers", "expiry")}
+    return {name: load_function(f"functions/{name}") for name in ("orders", "tiers", "expiry", "customers")}
 
 
 def commit(functions: dict[str, ModuleType], body: dict[str, Any]) -> dict[str, Any]:
@@ -47,6 +47,13 @@ def commit(functions: dict[str, ModuleType], body: dict[str, Any]) -> dict[str, 
 
 def run(functions: dict[str, ModuleType], job: str, time: str) -> dict[str, Any]:
     return functions[job].lambda_handler(scheduled_event(job, time), FakeLambdaContext())
+
+
+def tier_history(functions: dict[str, ModuleType], customer_id: str = "ACME", **query: str) -> Any:
+    return call(
+        functions["customers"],
+        api_event("customers-tier-history", query=query, path_parameters={"customer_id": customer_id}),
+    )
 
 
 def account(customer_id: str = "ACME") -> Any:
@@ -83,6 +90,42 @@ class TestTiers:
             ("Bronze", "Silver"),  # the upgrade on the order
             ("Silver", "Bronze"),  # the nightly downgrade
         ]
+
+    def test_the_tier_history_says_why_the_account_holds_its_tier_newest_first_and_pages(
+        self, functions: dict[str, ModuleType]
+    ) -> None:
+        # GIVEN an account lifted to Silver by an order, then downgraded the night that order left the window
+        commit(functions, order("SO-1", "2026-01-10T15:00:00Z"))
+        run(functions, "tiers", "2027-01-10T02:00:00Z")
+        # WHEN the storefront reads its tier history one entry a page
+        first = tier_history(functions, limit="1")
+        second = tier_history(functions, limit="1", cursor=first.body["next_cursor"])
+        # THEN the review comes first, with the threshold the window no longer reaches, then the order's upgrade
+        assert (first.status, second.status) == (200, 200)
+        assert first.body["entries"] == [
+            {"at": "2027-01-10T02:00:00Z", "from": "Silver", "to": "Bronze", "reason": "review", "order_id": None,
+             "volume": 0, "threshold": 1000}
+        ]  # fmt: skip
+        assert second.body["entries"] == [
+            {"at": "2026-01-10T15:00:00Z", "from": "Bronze", "to": "Silver", "reason": "order", "order_id": "SO-1",
+             "volume": 1000, "threshold": 1000}
+        ]  # fmt: skip
+        assert second.body["next_cursor"] is None
+
+    def test_the_tier_history_of_an_unknown_account_is_a_404_and_a_foreign_cursor_a_422(
+        self, functions: dict[str, ModuleType]
+    ) -> None:
+        commit(functions, order("SO-1", "2026-01-10T15:00:00Z"))
+        commit(functions, order("SO-2", "2026-01-10T15:00:00Z", customer_id="OTHER"))  # Silver
+        gold = [{"sku": "BOLT-M8", "quantity": 4000, "unit_price": "0.45"}]
+        commit(functions, order("SO-3", "2026-01-11T15:00:00Z", customer_id="OTHER", lines=gold))
+        foreign_cursor = tier_history(functions, "OTHER", limit="1").body["next_cursor"]
+        assert foreign_cursor is not None
+
+        assert tier_history(functions, "NOBODY").status == 404
+        refused = tier_history(functions, limit="1", cursor=foreign_cursor)
+        assert refused.status == 422
+        assert refused.body["error"]["details"][0]["field"] == "cursor"
 
     def test_a_missed_night_is_caught_up_by_the_next_run(self, functions: dict[str, ModuleType]) -> None:
         commit(functions, order("SO-1", "2026-01-10T15:00:00Z"))

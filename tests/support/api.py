@@ -85,6 +85,12 @@ class Api:
             api_event("customers-ledger", query=query, path_parameters={"customer_id": customer_id}),
         )
 
+    def tier_history(self, customer_id: str = "ACME", **query: str) -> ApiResponse:
+        return call(
+            self.customers,
+            api_event("customers-tier-history", query=query, path_parameters={"customer_id": customer_id}),
+        )
+
     def nps(self, customer_id: str = "ACME", **body: Any) -> ApiResponse:
         return call(self.customers, api_event("customers-nps", body=body, path_parameters={"customer_id": customer_id}))
 

@@ -23,6 +23,7 @@ from loyalty.money import EXACT, exact
 from loyalty.order import Order
 from loyalty.program import Program
 from loyalty.scoring import Scoring, score
+from loyalty.tier_history import TierHistoryEntry, upgrade_entry
 from loyalty.tiers import add_volume, remove_volume
 from loyalty.types import Identifier, Instant, Points
 from loyalty.wallet import Lot
@@ -80,6 +81,8 @@ class Commit:
     used_codes: tuple[DiscountCode, ...]
     issued_code: DiscountCode | None
     referral: ReferralConversion | None
+    tier_change: TierHistoryEntry | None = None
+    """Why the account's tier changed with this order (an upgrade), for its tier history."""
 
     @property
     def decision(self) -> Decision:
@@ -200,6 +203,7 @@ def commit_order(
         used_codes=used,
         issued_code=issued,
         referral=referral,
+        tier_change=_tier_change(program, decision, after, order),
     )
 
 
@@ -235,6 +239,13 @@ def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCod
         update={"status": "cancelled", "points_reversed": earned, "balance_after_cancel": after.balance}
     )
     return Cancellation(record=cancelled, account=after, ledger=_cancel_ledger(record), revoked_code=revoked)
+
+
+def _tier_change(program: Program, decision: Decision, after: Account, order: Order) -> TierHistoryEntry | None:
+    change = decision.tier
+    if program.tiers is None or change is None or change.before == change.after:
+        return None
+    return upgrade_entry(program.tiers, change.before, change.after, after.buckets, order.placed_at, order.order_id)
 
 
 def _plus(first: Decimal, second: Decimal) -> Decimal:

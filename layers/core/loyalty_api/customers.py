@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from loyalty.decision import Money, PercentText
 from loyalty.ledger import EntryKind, LedgerEntry
 from loyalty.money import round_money
+from loyalty.tier_history import TierChangeReason, TierHistoryEntry
 from loyalty.tiers import TierProgress
 from loyalty.types import InputInstant
 from loyalty_api.body import Body
@@ -111,6 +112,47 @@ class LedgerLine(Body):
 
 class LedgerBody(Body):
     entries: tuple[LedgerLine, ...]
+    next_cursor: str | None
+    """Pass it back as ``cursor`` for the next (older) page; ``null`` on the last page."""
+
+
+# ---------------------------------------------------------------------- GET /customers/{customer_id}/tier-history
+
+
+class TierHistoryLine(Body):
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True)
+
+    at: datetime
+    before: str = Field(serialization_alias="from")
+    after: str = Field(serialization_alias="to")
+    reason: TierChangeReason
+    """``order``: the order ``order_id`` lifted the window over ``threshold``; ``review``: the nightly review."""
+    order_id: str | None
+    volume: int | str | None
+    """The window's volume at the change, in the unit of ``tier_progress.volume`` (``null`` when unknown)."""
+    threshold: int | str | None
+    """Up: the threshold reached; down: the threshold the window no longer reached."""
+
+    @classmethod
+    def of(cls, entry: TierHistoryEntry) -> TierHistoryLine:
+        def shown(value: Any) -> int | str | None:
+            if value is None:
+                return None
+            return str(round_money(value)) if entry.basis == "spend" else int(value)
+
+        return cls(
+            at=entry.at,
+            before=entry.before,
+            after=entry.after,
+            reason=entry.reason,
+            order_id=entry.order_id,
+            volume=shown(entry.volume),
+            threshold=shown(entry.threshold),
+        )
+
+
+class TierHistoryBody(Body):
+    entries: tuple[TierHistoryLine, ...]
     next_cursor: str | None
     """Pass it back as ``cursor`` for the next (older) page; ``null`` on the last page."""
 

@@ -12,12 +12,14 @@ from loyalty.codes import Code
 from loyalty.commit import OrderRecord
 from loyalty.profile import Profile
 from loyalty.versions import Timeline
+from loyalty_aws import tier_history
 from loyalty_aws.accounts import account_from_item
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item
 from loyalty_aws.ledger import LedgerPage, read_page
 from loyalty_aws.programs import timeline_from_item, timeline_key
+from loyalty_aws.tier_history import HistoryPage
 from loyalty_service.ports import AccountRecord
 
 OWNER_INDEX = "OwnerIndex"
@@ -76,6 +78,9 @@ class DynamoCustomerStore(DynamoAdapter):
 
     def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage:
         return read_page(self.client, self.config.ledger_table, customer_id, limit=limit, cursor=cursor)
+
+    def tier_history_page(self, customer_id: str, *, limit: int, cursor: str | None) -> HistoryPage:
+        return tier_history.read_page(self.client, self.config, customer_id, limit=limit, cursor=cursor)
 
     # ------------------------------------------------------------------ writes
 

@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from loyalty.expiry import LotExpiry
-from loyalty.tiers import TierReview
+from loyalty.tier_history import TierHistoryEntry
 from loyalty_aws import digests
 from loyalty_aws.accounts import put_account
 from loyalty_aws.adapter import DynamoAdapter
@@ -18,6 +18,7 @@ from loyalty_aws.due import moment_key, shard, timestamp
 from loyalty_aws.ledger import put_ledger
 from loyalty_aws.orders import DynamoOrderStore
 from loyalty_aws.settings import Settings
+from loyalty_aws.tier_history import put_tier_change
 from loyalty_aws.transactions import Transaction
 from loyalty_aws.work import day_bound, due_ids, moment_bound
 from loyalty_service.ports import AccountChange, AccountRecord, DigestMaterial
@@ -66,27 +67,11 @@ class DynamoJobStore(DynamoAdapter):
 
     # ------------------------------------------------------------------ writes
 
-    def save_review(self, change: AccountChange, review: TierReview, at: datetime) -> None:
+    def save_review(self, change: AccountChange, entry: TierHistoryEntry | None) -> None:
         write = Transaction()
         put_account(write, self.config, "account", change)
-        if review.changed:
-            write.put(
-                "tier history",
-                self.config.history_table,
-                to_item(
-                    {
-                        "customer_id": change.account.customer_id,
-                        "event_key": f"tier#{at.date().isoformat()}",
-                        "kind": "tier_change",
-                        "at": timestamp(at),
-                        "before": review.before,
-                        "after": review.after,
-                        "volume": review.volume,
-                        "why": "nightly review of the rolling window",
-                    }
-                ),
-                ConditionExpression="attribute_not_exists(event_key)",
-            )
+        if entry is not None:
+            put_tier_change(write, self.config, change.account.customer_id, entry)
         write.write(self.client)
 
     def save_lot_expiry(self, change: AccountChange, expiry: LotExpiry) -> None:

@@ -63,18 +63,20 @@ def encode_cursor(last_key: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, sort_keys=True).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, customer_id: str) -> dict[str, Any]:
+def decode_cursor(cursor: str, customer_id: str, *, sort_key: str = "entry_key", prefix: str = "") -> dict[str, Any]:
+    """The key a page of ``customer_id``'s items (sorted by ``sort_key``, starting with ``prefix``) ended at."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if plain.get("customer_id") != customer_id or not isinstance(plain.get("entry_key"), str):
-            raise ValueError("cursor of another ledger")
+        position = plain.get(sort_key)
+        if plain.get("customer_id") != customer_id or not isinstance(position, str) or not position.startswith(prefix):
+            raise ValueError("cursor of another list")
     except (ValueError, TypeError, AttributeError) as error:
         raise InvalidInput(
             "the cursor is not valid",
-            [FieldError(field="cursor", message="not a cursor of this ledger", type="cursor")],
+            [FieldError(field="cursor", message="not a cursor of this list", type="cursor")],
         ) from error
-    return to_item({"customer_id": customer_id, "entry_key": plain["entry_key"]})
+    return to_item({"customer_id": customer_id, sort_key: position})
 
 
 def read_page(client: Any, table: str, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage:

@@ -16,6 +16,7 @@ from loyalty_aws.daily import DAY_SHARD, day_shard
 from loyalty_aws.due import sortable, timestamp
 from loyalty_aws.ledger import put_ledger
 from loyalty_aws.programs import timeline_from_item, timeline_key
+from loyalty_aws.tier_history import put_tier_change
 from loyalty_aws.transactions import Transaction, request_token
 from loyalty_service.ports import AccountChange, AccountRecord, OrderAlreadyCommitted, OrderContext
 
@@ -99,7 +100,8 @@ class DynamoOrderStore(DynamoAdapter):
         self._use_codes(write, commit)
         if commit.issued_code is not None:
             self._put_new_code(write, "issued code", commit.issued_code)
-        self._record_upgrade(write, commit.record)
+        if commit.tier_change is not None:
+            put_tier_change(write, self.config, commit.record.customer_id, commit.tier_change)
         if commit.referral is not None:
             self._convert_referral(write, commit.referral, referrer)
         token = request_token("commit", commit.record.order_id, commit.record.fingerprint, account.before.version)
@@ -156,27 +158,6 @@ class DynamoOrderStore(DynamoAdapter):
                     }
                 ),
             )
-
-    def _record_upgrade(self, write: Transaction, record: OrderRecord) -> None:
-        tier = record.decision.tier
-        if tier is None or tier.before == tier.after:
-            return
-        write.put(
-            "tier history",
-            self.config.history_table,
-            to_item(
-                {
-                    "customer_id": record.customer_id,
-                    "event_key": f"tier#{sortable(record.placed_at)}#{record.order_id}",
-                    "kind": "tier_change",
-                    "at": timestamp(record.placed_at),
-                    "before": tier.before,
-                    "after": tier.after,
-                    "why": f"upgrade on order {record.order_id}",
-                }
-            ),
-            ConditionExpression="attribute_not_exists(event_key)",
-        )
 
     def _convert_referral(
         self, write: Transaction, conversion: ReferralConversion, referrer: AccountChange | None

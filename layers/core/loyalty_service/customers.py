@@ -14,7 +14,7 @@ from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, held_level, progress
 from loyalty.wallet import Lot
-from loyalty_service.ports import AccountRecord, CustomerStore, LedgerPage
+from loyalty_service.ports import AccountRecord, CustomerStore, LedgerPage, TierHistoryPage
 from loyalty_service.programs import ProgramSource
 
 
@@ -115,6 +115,13 @@ class CustomerService:
     def ledger(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage:
         """A page of the ledger, newest first. Only an empty first page costs a second read (404 or empty)."""
         page = self._store.ledger_page(customer_id, limit=limit, cursor=cursor)
+        if not page.entries and cursor is None and not self._store.account_exists(customer_id):
+            raise NotFound(f"no account {customer_id!r}")
+        return page
+
+    def tier_history(self, customer_id: str, *, limit: int, cursor: str | None) -> TierHistoryPage:
+        """A page of the account's tier changes, newest first; 404 like the ledger."""
+        page = self._store.tier_history_page(customer_id, limit=limit, cursor=cursor)
         if not page.entries and cursor is None and not self._store.account_exists(customer_id):
             raise NotFound(f"no account {customer_id!r}")
         return page

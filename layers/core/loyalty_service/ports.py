@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from loyalty.order import Order
     from loyalty.profile import Profile
     from loyalty.program import Program
-    from loyalty.tiers import TierReview
+    from loyalty.tier_history import TierHistoryEntry
     from loyalty.versions import Activation, Timeline
     from loyalty_service.jobs import WorkPage
     from loyalty_service.surveys import SurveyAnswer
@@ -205,6 +205,14 @@ class LedgerPage(Protocol):
     def next_cursor(self) -> str | None: ...
 
 
+class TierHistoryPage(Protocol):
+    @property
+    def entries(self) -> Sequence[TierHistoryEntry]: ...
+
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
 class CustomerStore(Protocol):
     def load_account(self, customer_id: str) -> AccountRecord | None: ...
 
@@ -217,6 +225,8 @@ class CustomerStore(Protocol):
     def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord: ...
 
     def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage: ...
+
+    def tier_history_page(self, customer_id: str, *, limit: int, cursor: str | None) -> TierHistoryPage: ...
 
     def account_exists(self, customer_id: str) -> bool: ...
 
@@ -384,8 +394,8 @@ class TierReviewStore(Protocol):
 
     def load_account(self, customer_id: str) -> AccountRecord: ...
 
-    def save_review(self, change: AccountChange, review: TierReview, at: datetime) -> None:
-        """Write the account and, when its tier changed, a history entry (idempotent by account + day)."""
+    def save_review(self, change: AccountChange, entry: TierHistoryEntry | None) -> None:
+        """Write the account and, when its tier changed, the entry of its tier history (idempotent by version)."""
         ...
 
 
@@ -497,6 +507,7 @@ __all__ = [
     "StockTaken",
     "StoredVersion",
     "SurveyStore",
+    "TierHistoryPage",
     "TierReviewStore",
     "UnsubscribeLinks",
     "WorkQueue",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal
 
 from loyalty import tiers as tier_rules
 from loyalty.account import Account
+from loyalty.tier_history import review_entry
 from loyalty_service.ports import AccountChange, AccountRecord, Job, StaleState, TierReviewStore
 from loyalty_service.programs import ProgramSource
 
@@ -33,7 +33,7 @@ class TiersJob(Job):
                 return False
             account = record.account
             if tiers is None:
-                self._store.save_review(_change(record, account, None, None), _unchanged(account.tier), at)
+                self._store.save_review(_change(record, account, None, None), None)
                 return False
             review = tier_rules.review(tiers, account.tier, account.buckets, at)
             reviewed = account.model_copy(
@@ -41,7 +41,8 @@ class TiersJob(Job):
             )
             try:
                 self._store.save_review(
-                    _change(record, reviewed, review.next_review_on, at if review.changed else None), review, at
+                    _change(record, reviewed, review.next_review_on, at if review.changed else None),
+                    review_entry(tiers, review, at) if review.changed else None,
                 )
             except StaleState:
                 continue
@@ -53,8 +54,3 @@ def _change(
     record: AccountRecord, account: Account, review_on: date | None, activity: datetime | None
 ) -> AccountChange:
     return AccountChange(before=record, account=account, tier_review_on=review_on, activity_at=activity, event_at=None)
-
-
-def _unchanged(tier: str | None) -> tier_rules.TierReview:
-    name = tier or ""
-    return tier_rules.TierReview(before=name, after=name, volume=Decimal(0), next_review_on=None)
