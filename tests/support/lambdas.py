@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Invocation(threading.local):
+    current_event: Any = None
+    lambda_context: Any = None
+
+
+def _one_invocation_per_thread() -> None:
+    """Give each thread its own request in Powertools' resolver, as each Lambda execution environment has.
+
+    Lambda runs one invocation at a time per environment, and Powertools relies on it: ``resolve``
+    keeps the request in class attributes shared by every resolver of the process. Tests that call
+    handlers from several threads at once (the races against DynamoDB) stand for several environments,
+    so the request is kept per thread instead; one thread alone behaves exactly as before.
+    """
+    if isinstance(vars(APIGatewayRestResolver).get("current_event"), property):
+        return
+    invocation = _Invocation()
+    resolve = APIGatewayRestResolver.resolve
+
+    @functools.wraps(resolve)
+    def resolve_in_this_thread(self: APIGatewayRestResolver, event: Any, context: Any) -> dict[str, Any]:
+        invocation.current_event = self._to_proxy_event(event)
+        invocation.lambda_context = context
+        return resolve(self, event, context)
+
+    def attribute(name: str) -> property:
+        return property(lambda _self: getattr(invocation, name), lambda _self, value: setattr(invocation, name, value))
+
+    APIGatewayRestResolver.current_event = attribute("current_event")  # type: ignore[assignment]
+    APIGatewayRestResolver.lambda_context = attribute("lambda_context")  # type: ignore[assignment]
+    APIGatewayRestResolver.resolve = resolve_in_this_thread  # type: ignore[method-assign]
+
+
+_one_invocation_per_thread()
 
 
 @dataclass
