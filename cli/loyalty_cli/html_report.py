@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from plotly.subplots import make_subplots
 
+from loyalty.backtest import DifferenceBin
 from loyalty_cli.comparison import Comparison, Line, RuleLine, accounts_phrase, direction, show
 
 BASELINE_COLOUR = "#9aa6b2"
@@ -29,7 +31,7 @@ def render_report(comparison: Comparison) -> str:
     figures = [
         ("rules", rules_figure(comparison.rules(), comparison.currency)),
         ("tiers", tiers_figure(comparison.tiers())),
-        ("accounts", accounts_figure(comparison.accounts())),
+        ("accounts", accounts_figure(comparison.result.difference.distribution)),
     ]
     charts: dict[str, str | None] = {}
     bundled = False
@@ -177,18 +179,20 @@ def tiers_figure(tiers: list[Line]) -> go.Figure | None:
     return figure
 
 
-def accounts_figure(accounts: list[Line]) -> go.Figure | None:
-    """How far the accounts listed move: a histogram of candidate points minus baseline points."""
-    if not accounts:
+def accounts_figure(bins: Sequence[DifferenceBin]) -> go.Figure | None:
+    """How far every account moves: accounts per bin of candidate points minus baseline points."""
+    if not any(span.accounts for span in bins) or all(span.low == span.high == 0 for span in bins):
         return None
-    differences = [line.difference for line in accounts]
+    labels = [f"{span.low:,}" if span.low == span.high else f"{span.low:,} to {span.high:,}" for span in bins]
     figure = go.Figure(
-        go.Histogram(
-            x=differences,
-            nbinsx=min(20, max(5, len(differences))),
+        go.Bar(  # a histogram of the core's bins: each bar spans its bin on a numeric axis
+            x=[(span.low + span.high) / 2 for span in bins],
+            width=[span.high - span.low + 1 for span in bins],
+            y=[span.accounts for span in bins],
+            customdata=labels,
             marker_color=CANDIDATE_COLOUR,
             marker_line={"color": "white", "width": 1},
-            hovertemplate="%{x} points: %{y} accounts<extra></extra>",
+            hovertemplate="%{customdata} points: %{y:,} accounts<extra></extra>",
         )
     )
     _layout(
@@ -199,5 +203,5 @@ def accounts_figure(accounts: list[Line]) -> go.Figure | None:
         yaxis_title="accounts",
     )
     figure.update_xaxes(tickformat=",")
-    figure.update_yaxes(dtick=1 if len(differences) <= 20 else None)
+    figure.update_yaxes(tickformat=",", rangemode="tozero")
     return figure

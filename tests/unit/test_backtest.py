@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loyalty.account import Account
-from loyalty.backtest import SideReplay, backtest, warmup_start
+from loyalty.backtest import SideReplay, backtest, difference_bins, warmup_start
 from loyalty.commit import commit_order
 from loyalty.decision import BreakdownLine, Decision, DiscountLine
 from loyalty.order import Order
@@ -82,6 +83,7 @@ def test_doubling_points_per_unit_doubles_the_base_points(program: Program) -> N
     assert [(item.customer_id, item.points_baseline, item.points_candidate) for item in result.difference.accounts] == [
         ("ACME", 1100, 2200)
     ]
+    assert [(span.low, span.high, span.accounts) for span in result.difference.distribution] == [(1100, 1100, 1)]
 
 
 def test_warm_up_orders_build_tier_volume_but_are_not_counted(program: Program) -> None:
@@ -398,3 +400,24 @@ def test_tier_counts_list_every_level_in_program_order_zeros_included(program: P
 
 def test_tier_counts_are_empty_without_tiers() -> None:
     assert tier_counts(None, ["Silver"]) == ()
+
+
+class TestDifferenceDistribution:
+    def test_every_difference_falls_in_exactly_one_bin_and_the_bins_tile_the_range(self) -> None:
+        # GIVEN differences from -35 to 64 points
+        differences = [-35, -1, 0, 0, 0, 3, 17, 64]
+        # WHEN they are binned
+        bins = difference_bins(differences)
+        # THEN 20 bins of 5 points run from the lowest to the highest, with every account counted once
+        assert (bins[0].low, bins[-1].high, len(bins)) == (-35, 64, 20)
+        assert all(later.low == earlier.high + 1 for earlier, later in pairwise(bins))
+        assert sum(span.accounts for span in bins) == len(differences)
+        assert next(span for span in bins if span.low <= 0 <= span.high).accounts == 4  # the zeros and the 3
+
+    def test_a_narrow_range_gets_one_point_bins_and_no_differences_get_none(self) -> None:
+        assert [(span.low, span.high, span.accounts) for span in difference_bins([2, 0, 2])] == [
+            (0, 0, 1),
+            (1, 1, 0),
+            (2, 2, 2),
+        ]
+        assert difference_bins([]) == ()

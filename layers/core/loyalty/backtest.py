@@ -36,6 +36,7 @@ from loyalty.wallet import Wallet
 REVIEW_TIME = time(2, tzinfo=UTC)
 """When the nightly tier review runs (the template's ``TiersSchedule``)."""
 LARGEST_DIFFERENCES = 20
+DISTRIBUTION_BINS = 20
 PRUNE_AFTER = timedelta(days=28)
 """How long the oldest bucket stays past the tier window before a replay drops the old ones, all at once."""
 CODE_PREFIX = "BT-"
@@ -60,12 +61,22 @@ class AccountDifference(Output):
     points_candidate: int
 
 
+class DifferenceBin(Output):
+    """Accounts whose candidate points minus baseline points lie in ``low``..``high`` (both included)."""
+
+    low: int
+    high: int
+    accounts: int
+
+
 class Difference(Output):
     points: int
     cost: Money
     discount_total: Money
     accounts_changing_tier: int
     accounts: tuple[AccountDifference, ...]
+    distribution: tuple[DifferenceBin, ...] = ()
+    """Every account that earned on either side, by its difference: equal-width bins from the lowest to the highest."""
 
 
 class BacktestResult(Output):
@@ -363,6 +374,21 @@ class SideReplay:
             self._next_expiry[customer_id] = lot.expires_at
 
 
+def difference_bins(differences: list[int], bins: int = DISTRIBUTION_BINS) -> tuple[DifferenceBin, ...]:
+    """At most ``bins`` equal-width integer bins covering every difference; empty bins kept, so the shape shows."""
+    if not differences:
+        return ()
+    low, high = min(differences), max(differences)
+    width = -(-(high - low + 1) // bins)  # ceiling division: whole points per bin, at least one
+    counts = [0] * ((high - low) // width + 1)
+    for difference in differences:
+        counts[(difference - low) // width] += 1
+    return tuple(
+        DifferenceBin(low=low + index * width, high=min(low + (index + 1) * width - 1, high), accounts=count)
+        for index, count in enumerate(counts)
+    )
+
+
 def _difference(before: SideReplay, after: SideReplay, baseline: SideResult, candidate: SideResult) -> Difference:
     customers = before.points_by_account.keys() | after.points_by_account.keys()
     pairs = [
@@ -384,4 +410,7 @@ def _difference(before: SideReplay, after: SideReplay, baseline: SideResult, can
             discount_total=candidate.discount_total - baseline.discount_total,
             accounts_changing_tier=sum(before.held(customer) != after.held(customer) for customer in replayed),
             accounts=tuple(largest),
+            distribution=difference_bins(
+                [candidate_points - baseline_points for _, baseline_points, candidate_points in pairs]
+            ),
         )
