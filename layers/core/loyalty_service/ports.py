@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from loyalty.order import Order
     from loyalty.profile import Profile
     from loyalty.program import Program
+    from loyalty.returns import Returned
     from loyalty.tiers import TierReview
     from loyalty.versions import Activation, Timeline
     from loyalty_service.jobs import WorkPage
@@ -129,6 +130,10 @@ class OrderStore(Protocol):
     def load_code(self, code: str) -> Code | None: ...
 
     def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None: ...
+
+    def save_return(self, returned: Returned, account: AccountChange, *, returns_before: int) -> None:
+        """One write: the order with its new return (``StaleState`` unless it still has ``returns_before``)."""
+        ...
 
 
 @dataclass(frozen=True)
