@@ -64,6 +64,8 @@ class OrderRecord(BaseModel):
     """The order as committed (lines included): what a backtest replays. Absent on records older than it."""
     returns: tuple[ReturnRecord, ...] = ()
     """Returns of some of its lines, oldest first (``loyalty.returns``); a cancel reverses what they left."""
+    imported: bool = False
+    """Recorded by a history import (``loyalty.history``): it earned, redeemed and issued nothing."""
 
 
 @dataclass(frozen=True)

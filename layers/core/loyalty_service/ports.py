@@ -136,6 +136,20 @@ class OrderStore(Protocol):
         ...
 
 
+class HistoryStore(Protocol):
+    """Where imported orders go: the order records and their accounts."""
+
+    def existing_orders(self, order_ids: Iterable[str]) -> set[str]:
+        """The ids among ``order_ids`` that an order record already holds (committed or imported)."""
+        ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def save_import(self, records: Sequence[OrderRecord], account: AccountChange) -> None:
+        """One write: every record (none may exist yet: ``OrderAlreadyCommitted``) and the account."""
+        ...
+
+
 @dataclass(frozen=True)
 class AccountTotals:
     """An account's figures of today that the KPIs take back to a window's end."""
