@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from loyalty_aws.codec import from_item
 from loyalty_aws.settings import settings
+from loyalty_cli.main import app
 from tests.integration.reconcile import reconcile
 from tests.support.api import Api, activate, order
 from tests.support.aws import embedded_aws
@@ -120,3 +123,29 @@ class TestImport:
 
         assert response.status == 422
         assert response.body["error"]["details"][0]["field"] == "orders"
+
+
+class TestCommand:
+    def test_the_command_streams_a_file_into_dynamodb_reporting_bad_lines_by_number(
+        self, api: Api, dynamodb: Any, tmp_path: Path
+    ) -> None:
+        # GIVEN 250 past orders with a line that is not JSON, one with a bad price and one in dollars
+        lines = [json.dumps(past(f"OLD-{index}", quantity=1)) for index in range(250)]
+        lines[9] = "{not json"
+        lines[120] = json.dumps(past("OLD-BAD", quantity=0))
+        lines[200] = json.dumps(past("OLD-USD", currency="USD"))
+        file = tmp_path / "history.jsonl"
+        file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        # WHEN it is imported, then imported again
+        first = CliRunner().invoke(app, ["import-history", str(file), "--batch", "50"])
+        second = CliRunner().invoke(app, ["import-history", str(file)])
+
+        # THEN the good lines are imported once, each bad one is named by its line number, and the exit code says so
+        assert first.exit_code == 1, first.output
+        assert json.loads(first.stdout.strip().splitlines()[-1]) == {"imported": 247, "skipped": 0, "bad_lines": 3}
+        for number in (10, 121, 201):
+            assert f"line {number}:" in first.stderr
+        assert "currency" in first.stderr
+        assert json.loads(second.stdout.strip().splitlines()[-1]) == {"imported": 0, "skipped": 247, "bad_lines": 3}
+        assert api.summary().body["tier_progress"]["volume"] == 247
