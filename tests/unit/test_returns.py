@@ -18,6 +18,7 @@ from loyalty.returns import (
     ReturnExceedsOrder,
     ReturnRequest,
     cancel_remaining,
+    remaining_order,
     remaining_view,
     replayed_return,
     return_lines,
@@ -299,3 +300,21 @@ def test_a_cancel_after_some_returns_ends_where_a_cancel_alone_would(
     assert cancelled.account == alone.account
     assert cancelled.account.balance == sum(entry.points for entry in ledger)
     assert len({entry.entry_id for entry in ledger}) == len(ledger)
+
+
+def test_a_backtest_replays_a_partly_returned_order_with_the_lines_left() -> None:
+    commit = committed(BOLTS, DRILLS)
+    returned = return_lines(commit.account, commit.record, request("R1", DRILL=2, BOLT_M8=400), commit.issued_code)
+
+    left = remaining_order(returned.record)
+
+    assert left is not None
+    assert [(line.sku, line.quantity) for line in left.lines] == [("BOLT-M8", 600)]
+    assert remaining_order(commit.record) == commit.record.order
+
+
+def test_a_fully_returned_order_leaves_nothing_to_replay() -> None:
+    commit = committed(DRILLS)
+    returned = return_lines(commit.account, commit.record, request("R1", DRILL=2), commit.issued_code)
+
+    assert remaining_order(returned.record) is None

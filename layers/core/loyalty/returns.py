@@ -231,6 +231,24 @@ def remaining_view(record: OrderRecord) -> OrderRecord:
     )
 
 
+def remaining_order(record: OrderRecord) -> Order | None:
+    """The order as its returns left it (what a backtest replays): its lines less what came back, first lines first.
+
+    ``None`` when the record kept no lines or everything was returned.
+    """
+    order = record.order
+    if order is None or not record.returns:
+        return order
+    left = returned_quantities(record)
+    lines = []
+    for line in order.lines:
+        taken = min(left.get(line.sku, 0), line.quantity)
+        left[line.sku] = left.get(line.sku, 0) - taken
+        if line.quantity > taken:
+            lines.append(line.model_copy(update={"quantity": line.quantity - taken}))
+    return order.model_copy(update={"lines": lines}) if lines else None
+
+
 def returned_quantities(record: OrderRecord) -> dict[str, int]:
     """Per sku, the quantity returned so far."""
     total: dict[str, int] = {}
