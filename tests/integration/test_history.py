@@ -91,6 +91,15 @@ class TestImport:
         assert api.summary().body["tier_progress"]["volume"] == before["tier_progress"]["volume"] + 600
         assert json.loads(stored(dynamodb, "SO-LIVE")["record"])["imported"] is False
 
+    def test_a_full_call_for_one_new_account_is_imported_in_transactions_that_fit(self, api: Api) -> None:
+        # GIVEN 100 orders of one account never seen, enough to reach Silver (its tier counters move too)
+        batch = {"orders": [past(f"OLD-{index}", quantity=10) for index in range(100)]}
+
+        response = api.import_history(batch)
+
+        assert response.body == {"imported": 100, "skipped": 0}
+        assert api.summary().body["tier"] == "Silver"
+
     def test_an_import_sent_again_imports_nothing(self, api: Api) -> None:
         batch = {"orders": [past("OLD-1"), past("OLD-2", customer_id="BOLTCO")]}
         assert api.import_history(batch).body == {"imported": 2, "skipped": 0}

@@ -15,8 +15,8 @@ from loyalty_service.programs import ProgramSource
 from loyalty_service.retries import ContendedState, backoff
 
 MAX_ATTEMPTS = 6
-ORDERS_PER_WRITE = 99
-"""A transaction holds at most 100 items: the account and up to 99 order records."""
+ORDERS_PER_WRITE = 95
+"""A transaction holds at most 100 items: the order records, the account and the counters it moves (tier, liability)."""
 
 
 @dataclass(frozen=True)
