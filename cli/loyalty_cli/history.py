@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -29,7 +29,8 @@ from loyalty_cli import aws
 URL_HELP = "the API's base URL (e.g. http://127.0.0.1:3000); without it, orders go straight into DynamoDB"
 KEY_HELP = "an admin API key (with --url)"
 BATCH_HELP = f"orders per call (at most {MAX_IMPORT})"
-TIMEOUT_SECONDS = 60
+TIMEOUT_SECONDS = 300
+"""A call imports up to 100 orders, each account in its own transaction: generous for a busy local stack."""
 
 
 class BatchRefused(Exception):
@@ -38,6 +39,10 @@ class BatchRefused(Exception):
     def __init__(self, problems: dict[int, str]) -> None:
         super().__init__(f"{len(problems)} orders refused")
         self.problems = problems
+
+
+class BatchFailed(Exception):
+    """The batch could not be sent (the API did not answer): none of it is known to be imported."""
 
 
 Sink = Callable[[list[dict[str, Any]]], tuple[int, int]]
@@ -122,6 +127,10 @@ def _send(pending: list[tuple[int, dict[str, Any]]], sink: Sink, tally: Tally) -
                 tally.bad.append(f"line {pending[index][0]}: {why}")
             pending = [entry for index, entry in enumerate(pending) if index not in refused.problems]
             continue
+        except BatchFailed as failed:
+            first, last = pending[0][0], pending[-1][0]
+            tally.bad.append(f"lines {first}-{last}: not imported ({failed}); run the command again to import them")
+            return
         tally.imported += imported
         tally.skipped += skipped
         return
@@ -207,18 +216,26 @@ def api_sink(url: str, api_key: str) -> Sink:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
-            envelope = _envelope(error)
-            details = [(item.get("field", ""), item.get("message", "")) for item in envelope.get("details", [])]
-            problems = _refused_orders(details) if error.code == 422 else {}
-            if problems:
-                raise BatchRefused(problems) from error
-            raise typer.BadParameter(
-                f"{endpoint} answered {error.code} {envelope.get('code', '')}: {envelope.get('message', '')}",
-                param_hint="'--url' / '--api-key'",
-            ) from error
+            _refused(endpoint, error)
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            reason = getattr(error, "reason", None) or error
+            raise BatchFailed(f"{endpoint} did not answer: {reason}") from error
         return answer["imported"], answer["skipped"]
 
     return send
+
+
+def _refused(endpoint: str, error: urllib.error.HTTPError) -> NoReturn:
+    """Refused orders of a 422 as ``BatchRefused``; any other answer stops the command, saying what it was."""
+    envelope = _envelope(error)
+    details = [(item.get("field", ""), item.get("message", "")) for item in envelope.get("details", [])]
+    problems = _refused_orders(details) if error.code == 422 else {}
+    if problems:
+        raise BatchRefused(problems) from error
+    raise typer.BadParameter(
+        f"{endpoint} answered {error.code} {envelope.get('code', '')}: {envelope.get('message', '')}",
+        param_hint="'--url' / '--api-key'",
+    ) from error
 
 
 def _envelope(error: urllib.error.HTTPError) -> dict[str, Any]:

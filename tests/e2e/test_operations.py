@@ -142,3 +142,19 @@ def test_the_command_imports_straight_into_the_local_stacks_dynamodb(running: La
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"imported": 1, "skipped": 0, "bad_lines": 0}
     status, summary = call(f"{running.url}/customers/DIRECTCO")
     assert (status, summary["tier_progress"]["volume"]) == (200, 1002)
+
+
+def test_a_call_the_api_does_not_answer_names_its_lines_and_the_rest_goes_on(tmp_path: Path) -> None:
+    # GIVEN two orders and a URL where nothing listens
+    file = tmp_path / "history.jsonl"
+    file.write_text(
+        "\n".join(json.dumps(order(f"OLD-{index}", "GONECO")) for index in range(2)) + "\n", encoding="utf-8"
+    )
+
+    result = CliRunner().invoke(
+        app, ["import-history", str(file), "--url", f"http://127.0.0.1:{free_port()}", "--api-key", ADMIN_KEY]
+    )
+
+    assert result.exit_code == 1
+    assert "lines 1-2: not imported" in result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"imported": 0, "skipped": 0, "bad_lines": 1}
