@@ -31,8 +31,9 @@ from loyalty.order import MAX_LINES, Order
 from loyalty.returned import ReturnRecord
 from loyalty.types import Identifier
 
-ELIGIBLE_PLACES = Decimal("0.0001")
+ELIGIBLE_DECIMALS = 4
 """The remaining eligible amount is kept to the precision of a unit price."""
+ELIGIBLE_SCALE = 10**ELIGIBLE_DECIMALS
 
 
 class ReturnConflict(Conflict):
@@ -296,8 +297,8 @@ def _kept_share(order: Order, returned: Mapping[str, int], full: bool) -> Fracti
 
 
 def _kept_amount(amount: Decimal, share: Fraction) -> Decimal:
-    kept = Fraction(amount) * share
-    return (Decimal(kept.numerator) / Decimal(kept.denominator)).quantize(ELIGIBLE_PLACES)
+    """``amount x share`` rounded half-even to 4 decimals, exactly (no decimal context involved)."""
+    return Decimal(round(Fraction(amount) * share * ELIGIBLE_SCALE)).scaleb(-ELIGIBLE_DECIMALS)
 
 
 def _step_lines(record: OrderRecord, kept_before: OrderRecord, share: Fraction) -> tuple[BreakdownLine, ...]:
