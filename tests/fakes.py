@@ -21,6 +21,7 @@ from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tier_history import TierHistoryEntry
+from loyalty.returns import Returned
 from loyalty.versions import Activation, Timeline
 from loyalty_service.ports import (
     AccountChange,
@@ -170,6 +171,7 @@ class InMemoryOrderStore(InMemoryAccounts):
         self.ledger: list[LedgerEntry] = []
         self.commit_attempts = 0
         self.cancel_attempts = 0
+        self.return_attempts = 0
         self._lost: list[type[StaleState] | type[OrderAlreadyCommitted]] = []
 
     def lose_commits(self, times: int, error: type[StaleState] | type[OrderAlreadyCommitted] = StaleState) -> None:
@@ -224,6 +226,22 @@ class InMemoryOrderStore(InMemoryAccounts):
         self.records[cancellation.record.order_id] = cancellation.record
         self.write(account)
         self.ledger.extend(cancellation.ledger)
+        if isinstance(revoked, DiscountCode):
+            self.codes[revoked.code] = revoked.model_copy(update={"status": "revoked"})
+
+    def save_return(self, returned: Returned, account: AccountChange, *, returns_before: int) -> None:
+        """All or nothing, on the conditions of the adapter's transaction."""
+        self.return_attempts += 1
+        stored = self.records.get(returned.record.order_id)
+        if stored is None or stored.status != "committed" or len(stored.returns) != returns_before:
+            raise StaleState(f"order {returned.record.order_id}: ConditionalCheckFailed")
+        self.check_version(account.before)
+        revoked = self.codes.get(returned.revoked_code) if returned.revoked_code else None
+        if returned.revoked_code and (not isinstance(revoked, DiscountCode) or revoked.status != "active"):
+            raise StaleState(f"code {returned.revoked_code}: ConditionalCheckFailed")
+        self.records[returned.record.order_id] = returned.record
+        self.write(account)
+        self.ledger.extend(returned.ledger)
         if isinstance(revoked, DiscountCode):
             self.codes[revoked.code] = revoked.model_copy(update={"status": "revoked"})
 

@@ -1,4 +1,4 @@
-"""Orders: preview a cart, commit an order exactly once, cancel it. Thin: parse, call the use case, answer."""
+"""Orders: preview a cart, commit an order exactly once, return some of its lines, cancel it. Thin handlers."""
 
 from __future__ import annotations
 
@@ -15,15 +15,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.decision import Decision
+from loyalty.errors import FieldError, InvalidInput
 from loyalty.order import Order
+from loyalty.returns import ReturnRequest
 from loyalty_api.http import create_resolver
 from loyalty_api.metrics import record_decision
-from loyalty_api.orders import Cancelled
+from loyalty_api.orders import Cancelled, ReturnBody
 from loyalty_aws.orders import DynamoOrderStore
 from loyalty_aws.programs import DynamoProgramStore
 from loyalty_aws.settings import settings
 from loyalty_service.orders import OrderService
 from loyalty_service.programs import ProgramSource
+from loyalty_service.returns import ReturnService
 
 logger = Logger()
 metrics = Metrics()
@@ -73,14 +76,74 @@ def commit(order: Annotated[Order, Body()]) -> Response[Decision]:
     )
 
 
-@app.post("/orders/<order_id>/cancel", summary="Reverse an order; cancelling twice changes nothing")
+@cache
+def returns() -> ReturnService:
+    return ReturnService(DynamoOrderStore())
+
+
+@app.post(
+    "/orders/<order_id>/cancel",
+    summary="Reverse an order (what its returns left); cancelling twice changes nothing",
+    responses={
+        404: {"description": "no such order"},
+        422: {"description": "a body was sent: a partial return is a return (POST /orders/{order_id}/returns)"},
+    },
+)
 def cancel(order_id: OrderId) -> Cancelled:
+    _refuse_body()
     record = orders().cancel(order_id)
     return Cancelled(
         order_id=record.order_id,
         points_reversed=record.points_reversed or 0,
         balance=record.balance_after_cancel or 0,
     )
+
+
+@app.post(
+    "/orders/<order_id>/returns",
+    summary="Return some lines of an order: its points reversed in proportion; exactly once per return_id",
+    responses={
+        200: {
+            "description": "the same return was made before: its answer again",
+            "content": {"application/json": {"model": ReturnBody}},
+        },
+        201: {"description": "the lines are returned", "content": {"application/json": {"model": ReturnBody}}},
+        404: {"description": "no such order"},
+        409: {
+            "description": "`return_exceeds_order` (more of a sku than the order has left to return, or the order "
+            "is cancelled), `return_conflict` (the same return_id with other lines) or `contended` (retry)"
+        },
+    },
+)
+def return_lines(order_id: OrderId, request: Annotated[ReturnRequest, Body()]) -> Response[ReturnBody]:
+    outcome = returns().return_lines(order_id, request)
+    if outcome.created:
+        metrics.add_metric(name="OrdersReturned", unit=MetricUnit.Count, value=1)
+    result = outcome.result
+    logger.info(
+        "order returned", extra={"order_id": order_id, "return_id": result.return_id, "replayed": not outcome.created}
+    )
+    return Response(
+        status_code=HTTPStatus.CREATED if outcome.created else HTTPStatus.OK,
+        content_type=content_types.APPLICATION_JSON,
+        body=ReturnBody(
+            order_id=outcome.order_id,
+            return_id=result.return_id,
+            points_reversed=result.points_reversed,
+            points_restored=result.points_restored,
+            balance=result.balance,
+        ),
+    )
+
+
+def _refuse_body() -> None:
+    """A cancel reverses the whole order; lines sent with it would be silently ignored, so they are refused."""
+    body = (app.current_event.body or "").strip()
+    if body and body not in ("{}", "null"):
+        raise InvalidInput(
+            "a cancel takes no body: a partial return is a return (POST /orders/{order_id}/returns)",
+            [FieldError(field="body", message="must be empty", type="body_not_allowed")],
+        )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from math import floor
 from typing import Any
 
 import pytest
@@ -43,6 +45,8 @@ class History:
     orders: list[dict[str, Any]] = field(default_factory=list)
     decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)
+    returned: dict[str, int] = field(default_factory=dict)
+    """Quantity returned per order (its one line)."""
     scores: dict[tuple[str, date], int] = field(default_factory=dict)
     """One answer per account and moment: the same answer sent again is the same answer."""
 
@@ -51,33 +55,42 @@ def placed_day(body: dict[str, Any]) -> date:
     return date.fromisoformat(body["placed_at"][:10])
 
 
+def kept(history: History, body: dict[str, Any]) -> Fraction:
+    """What stays of an order after its returns: (ordered - returned) / ordered (its one line)."""
+    ordered = body["lines"][0]["quantity"]
+    return Fraction(ordered - history.returned.get(body["order_id"], 0), ordered)
+
+
+def eligible(history: History, body: dict[str, Any]) -> Decimal:
+    """The eligible amount left after the returns, kept to 4 decimals."""
+    share = kept(history, body)
+    amount = Decimal(history.decisions[body["order_id"]]["eligible_amount"])
+    return (amount * share.numerator / share.denominator).quantize(Decimal("0.0001"))
+
+
 def brute_force(history: History, start: date, end: date) -> dict[str, Any]:
     """Every figure straight from what was sent and answered, without any index or counter."""
     standing = [body for body in history.orders if body["order_id"] not in history.cancelled]
     window = [body for body in standing if start <= placed_day(body) <= end]
-    revenue = sum((Decimal(history.decisions[body["order_id"]]["eligible_amount"]) for body in window), Decimal(0))
+    revenue = sum((eligible(history, body) for body in window), Decimal(0))
     active = {body["customer_id"] for body in window}
     up_to_end = Counter(body["customer_id"] for body in standing if placed_day(body) <= end)
     before = Counter(body["customer_id"] for body in standing if placed_day(body) < start)
     lifetime = sum(
-        (
-            Decimal(history.decisions[body["order_id"]]["eligible_amount"])
-            for body in standing
-            if body["customer_id"] in active and placed_day(body) <= end
-        ),
+        (eligible(history, body) for body in standing if body["customer_id"] in active and placed_day(body) <= end),
         Decimal(0),
     )
     placed_in_window = [body for body in history.orders if start <= placed_day(body) <= end]
     earned = sum(history.decisions[body["order_id"]]["points"] for body in placed_in_window)
     reversed_ = sum(
-        history.decisions[body["order_id"]]["points"]
+        line["points"] - (0 if body["order_id"] in history.cancelled else floor(line["points"] * kept(history, body)))
         for body in placed_in_window
-        if body["order_id"] in history.cancelled
+        for line in history.decisions[body["order_id"]]["breakdown"]
     )
     rules: Counter[str] = Counter()
     for body in window:
         for line in history.decisions[body["order_id"]]["breakdown"]:
-            rules[line["rule"]] += line["points"]
+            rules[line["rule"]] += floor(line["points"] * kept(history, body))
     scores = [score for (_, day), score in history.scores.items() if start <= day <= end]
     return {
         "count": len(window),
@@ -116,16 +129,21 @@ def read(api: Api, start: date, end: date) -> dict[str, Any]:
     placed=st.lists(commits, min_size=1, max_size=10),
     cancels=st.lists(st.integers(0, 9), max_size=4),
     replays=st.lists(st.integers(0, 9), max_size=3),
+    returns=st.lists(st.tuples(st.integers(0, 9), st.integers(1, 40)), max_size=4),
     nps=st.lists(answers, max_size=5),
 )
 def test_kpis_equal_a_brute_force_count_of_the_raw_history(
-    placed: list[tuple[str, int, int, int]], cancels: list[int], replays: list[int], nps: list[tuple[str, int, int]]
+    placed: list[tuple[str, int, int, int]],
+    cancels: list[int],
+    replays: list[int],
+    returns: list[tuple[int, int]],
+    nps: list[tuple[str, int, int]],
 ) -> None:
     with embedded_aws("ReportsFunction"):
         activate(PROGRAM)
         api = Api()
         history = History()
-        # GIVEN a random history of commits (some replayed), cancels and survey answers
+        # GIVEN a random history of commits (some replayed), returns of part of an order, cancels and survey answers
         for number, (customer, day, quantity, cents) in enumerate(placed):
             body = order(
                 order_id=f"P{number}",
@@ -140,6 +158,17 @@ def test_kpis_equal_a_brute_force_count_of_the_raw_history(
         for index in replays:
             if index < len(history.orders):
                 assert api.commit(history.orders[index]).status == 200
+        for number, (index, quantity) in enumerate(returns):
+            if index < len(history.orders):
+                body = history.orders[index]
+                left = body["lines"][0]["quantity"] - history.returned.get(body["order_id"], 0)
+                lines = [{"sku": "SKU", "quantity": quantity}]
+                response = api.return_lines(body["order_id"], return_id=f"R{number}", lines=lines)
+                assert response.status == (201 if quantity <= left else 409)
+                if quantity <= left:
+                    history.returned[body["order_id"]] = history.returned.get(body["order_id"], 0) + quantity
+                    if quantity == left:
+                        history.cancelled.add(body["order_id"])
         for index in cancels:
             if index < len(history.orders):
                 assert api.cancel(history.orders[index]["order_id"]).status == 200

@@ -71,6 +71,19 @@ class Api:
     def cancel(self, order_id: str) -> ApiResponse:
         return call(self.orders, api_event("orders-cancel", path_parameters={"order_id": order_id}))
 
+    def cancel_with_body(self, order_id: str, body: Any) -> ApiResponse:
+        return call(self.orders, api_event("orders-cancel", body=body, path_parameters={"order_id": order_id}))
+
+    def return_lines(self, order_id: str, **body: Any) -> ApiResponse:
+        return call(self.orders, api_event("orders-returns", body=body, path_parameters={"order_id": order_id}))
+
+    def import_history(self, body: Any, *, role_of: str = "admin-history") -> ApiResponse:
+        return call(self.history, api_event(role_of, body=body))
+
+    @cached_property
+    def history(self) -> ModuleType:
+        return load_function("functions/history")
+
     def summary(self, customer_id: str = "ACME") -> ApiResponse:
         return call(self.customers, api_event("customers-get", path_parameters={"customer_id": customer_id}))
 

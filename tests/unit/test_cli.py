@@ -21,7 +21,7 @@ from loyalty_cli import aws
 from loyalty_cli.main import app
 from tests.unit.builders import spec_document
 
-COMMANDS = ["backtest", "digest-preview", "create-api-key", "openapi"]
+COMMANDS = ["backtest", "import-history", "digest-preview", "create-api-key", "openapi"]
 
 
 def order_body(

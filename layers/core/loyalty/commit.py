@@ -22,6 +22,7 @@ from loyalty.ledger import LedgerEntry
 from loyalty.money import EXACT, exact
 from loyalty.order import Order
 from loyalty.program import Program
+from loyalty.returned import ReturnRecord
 from loyalty.scoring import Scoring, score
 from loyalty.tier_history import TierHistoryEntry, upgrade_entry
 from loyalty.tiers import add_volume, remove_volume
@@ -62,6 +63,10 @@ class OrderRecord(BaseModel):
     balance_after_cancel: int | None = None
     order: Order | None = None
     """The order as committed (lines included): what a backtest replays. Absent on records older than it."""
+    returns: tuple[ReturnRecord, ...] = ()
+    """Returns of some of its lines, oldest first (``loyalty.returns``); a cancel reverses what they left."""
+    imported: bool = False
+    """Recorded by a history import (``loyalty.history``): it earned, redeemed and issued nothing."""
 
 
 @dataclass(frozen=True)

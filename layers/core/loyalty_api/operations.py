@@ -115,3 +115,12 @@ class ClaimsBody(Body):
     claims: tuple[ClaimLine, ...]
     next_cursor: str | None
     """Pass it back as ``cursor`` for the next (older) page; ``null`` on the last page."""
+
+
+# ---------------------------------------------------------------------- POST /admin/history
+
+
+class ImportBody(Body):
+    imported: int
+    skipped: int
+    """Orders whose order_id was stored already (or repeated in the call): nothing was written for them."""

@@ -1,4 +1,4 @@
-"""The body of POST /orders/{order_id}/cancel (the decision itself is the core's model)."""
+"""The bodies of POST /orders/{order_id}/cancel and /returns (the decision itself is the core's model)."""
 
 from __future__ import annotations
 
@@ -9,3 +9,16 @@ class Cancelled(Body):
     order_id: str
     points_reversed: int
     balance: int
+
+
+class ReturnBody(Body):
+    """The answer of a return (its replay answers the same)."""
+
+    order_id: str
+    return_id: str
+    points_reversed: int
+    """Earned points this return took back."""
+    points_restored: int
+    """Redeemed points this return gave back to the lots they came from."""
+    balance: int
+    """The balance right after the return."""

@@ -8,6 +8,7 @@ from typing import Any
 from loyalty.codes import Code, DiscountCode
 from loyalty.commit import Cancellation, Commit, OrderRecord, ReferralConversion
 from loyalty.order import Order
+from loyalty.returns import Returned
 from loyalty_aws.accounts import account_from_item, put_account
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
@@ -120,17 +121,47 @@ class DynamoOrderStore(DynamoAdapter):
         put_account(write, self.config, "account", account)
         put_ledger(write, self.config, cancellation.ledger)
         if cancellation.revoked_code is not None:
-            write.update(
-                "revoked code",
-                self.config.codes_table,
-                key(code=cancellation.revoked_code),
-                f"SET #status = :revoked {_LEAVE_DUE_INDEXES}",
-                ConditionExpression="#status = :active",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":revoked": {"S": "revoked"}, ":active": {"S": "active"}},
-            )
+            self._revoke(write, cancellation.revoked_code)
         token = request_token("cancel", cancellation.record.order_id, account.before.version)
         write.write(self.client, token=token)
+
+    def save_return(self, returned: Returned, account: AccountChange, *, returns_before: int) -> None:
+        """One transaction: the record with the return (only from committed, with the returns read), the account,
+        the return's ledger entries and, for a full return, the revoked code."""
+        write = Transaction()
+        item = record_item(returned.record, self.config.report_shards)
+        item["returns_made"] = {"N": str(len(returned.record.returns))}
+        values = {":committed": {"S": "committed"}}
+        if returns_before:
+            condition = "#status = :committed AND returns_made = :read"
+            values[":read"] = {"N": str(returns_before)}
+        else:
+            condition = "#status = :committed AND attribute_not_exists(returns_made)"
+        write.put(
+            "order",
+            self.config.orders_table,
+            item,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+        )
+        put_account(write, self.config, "account", account)
+        put_ledger(write, self.config, returned.ledger)
+        if returned.revoked_code is not None:
+            self._revoke(write, returned.revoked_code)
+        token = request_token("return", returned.record.order_id, returned.result.return_id, account.before.version)
+        write.write(self.client, token=token)
+
+    def _revoke(self, write: Transaction, code: str) -> None:
+        write.update(
+            "revoked code",
+            self.config.codes_table,
+            key(code=code),
+            f"SET #status = :revoked {_LEAVE_DUE_INDEXES}",
+            ConditionExpression="#status = :active",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":revoked": {"S": "revoked"}, ":active": {"S": "active"}},
+        )
 
     # ------------------------------------------------------------------ the steps of a commit
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from loyalty.commit import OrderRecord
 from loyalty.order import Order
+from loyalty.returns import remaining_order
 from loyalty_aws import stats
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key
@@ -129,9 +130,10 @@ class DynamoOrderArchive(DynamoAdapter):
         return sum(_count(self.client, self.config.orders_table, partition) for partition in self._days(start, end))
 
     def standing_orders(self, start: date, end: date) -> list[Order]:
-        """Every standing order placed from ``start`` to ``end`` that kept its body, by (placed_at, order_id)."""
+        """Every standing order placed from ``start`` to ``end`` that kept its body, less its returns."""
         records = DynamoKpiStore(self.client, self.config).orders_placed(start, end)
-        return [record.order for record in records if record.status == "committed" and record.order is not None]
+        standing = (remaining_order(record) for record in records if record.status == "committed")
+        return [order for order in standing if order is not None]
 
     def _days(self, start: date, end: date) -> Iterator[str]:
         return day_partitions(start, end, self.config.report_shards)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from loyalty.errors import FieldError, InvalidInput
 from loyalty.kpis import AccountHistory, KpiFacts, KpiReport, WindowOrder, history_up_to, kpi_report
+from loyalty.returns import remaining_view
 from loyalty_service.ports import KpiStore
 from loyalty_service.programs import ProgramSource
 
@@ -27,6 +28,7 @@ class KpiService:
         start, end = self.window(start, end)
         program = self._programs.program()
         orders = self._store.orders_placed(start, end)
+        standing = [remaining_view(record) for record in orders]  # revenue and rules net of returns
         window_orders = [
             WindowOrder(
                 customer_id=record.customer_id,
@@ -35,7 +37,7 @@ class KpiService:
                 decision=record.decision,
                 referral_code=record.referral_code,
             )
-            for record in orders
+            for record in standing
         ]
         active = {order.customer_id for order in window_orders if order.standing}
         facts = KpiFacts(
@@ -68,7 +70,10 @@ class KpiService:
             customer_id: history_up_to(
                 totals.standing_orders,
                 totals.lifetime_spend,
-                [(record.status == "committed", record.eligible_amount) for record in later.get(customer_id, [])],
+                [
+                    (record.status == "committed", remaining_view(record).eligible_amount)
+                    for record in later.get(customer_id, [])
+                ],
             )
             for customer_id, totals in self._store.account_totals(customer_ids).items()
         }

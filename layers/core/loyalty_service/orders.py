@@ -7,11 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from loyalty.codes import Code, ReferralCode
-from loyalty.commit import CodeMinter, Commit, OrderRecord, cancel_order, commit_order
+from loyalty.commit import CodeMinter, Commit, OrderRecord, commit_order
 from loyalty.decision import Decision
 from loyalty.errors import FieldError, InvalidInput, NotFound, OrderConflict
 from loyalty.order import Order
 from loyalty.program import Program
+from loyalty.returns import cancel_remaining
 from loyalty.scoring import score
 from loyalty.tiers import review_due_on
 from loyalty_service.codes import mint_code
@@ -102,7 +103,7 @@ class OrderService:
                 return record
             account = self._store.load_account(record.customer_id)
             issued = self._store.load_code(record.issued_code) if record.issued_code else None
-            cancellation = cancel_order(
+            cancellation = cancel_remaining(
                 account.account, record, issued if not isinstance(issued, ReferralCode) else None
             )
             change = AccountChange(

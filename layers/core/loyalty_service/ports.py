@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from loyalty.order import Order
     from loyalty.profile import Profile
     from loyalty.program import Program
+    from loyalty.returns import Returned
     from loyalty.tier_history import TierHistoryEntry
     from loyalty.versions import Activation, Timeline
     from loyalty_service.jobs import WorkPage
@@ -129,6 +130,24 @@ class OrderStore(Protocol):
     def load_code(self, code: str) -> Code | None: ...
 
     def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None: ...
+
+    def save_return(self, returned: Returned, account: AccountChange, *, returns_before: int) -> None:
+        """One write: the order with its new return (``StaleState`` unless it still has ``returns_before``)."""
+        ...
+
+
+class HistoryStore(Protocol):
+    """Where imported orders go: the order records and their accounts."""
+
+    def existing_orders(self, order_ids: Iterable[str]) -> set[str]:
+        """The ids among ``order_ids`` that an order record already holds (committed or imported)."""
+        ...
+
+    def load_account(self, customer_id: str) -> AccountRecord: ...
+
+    def save_import(self, records: Sequence[OrderRecord], account: AccountChange) -> None:
+        """One write: every record (none may exist yet: ``OrderAlreadyCommitted``) and the account."""
+        ...
 
 
 @dataclass(frozen=True)
