@@ -20,8 +20,8 @@ from loyalty.ledger import LedgerEntry
 from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
-from loyalty.tier_history import TierHistoryEntry
 from loyalty.returns import Returned
+from loyalty.tier_history import TierHistoryEntry
 from loyalty.versions import Activation, Timeline
 from loyalty_service.ports import (
     AccountChange,
