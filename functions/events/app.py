@@ -63,5 +63,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if record.dynamodb is not None and record.dynamodb.sequence_number in failed:
             raise ChangeNotPublished(record.dynamodb.sequence_number)
 
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    # A batch whose every record failed is a partial response too: the stream retries from its first record.
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=check, processor=processor, context=context)
