@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from moto.events.models import EventsBackend
@@ -28,9 +28,9 @@ ORDER = {
 
 
 class Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], Any]] = []
+    received: ClassVar[list[tuple[dict[str, str], Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         Receiver.received.append(({name.lower(): value for name, value in self.headers.items()}, body))
         self.send_response(204)

@@ -1,4 +1,4 @@
-"""template.yaml's events wiring: every streamed table feeds the publisher, and the webhook exists only when asked for."""
+"""template.yaml's events wiring: every streamed table feeds the publisher; the webhook exists only when asked for."""
 
 from __future__ import annotations
 
