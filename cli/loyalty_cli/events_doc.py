@@ -1,4 +1,4 @@
-"""docs/events.md from the core's event models: every type with an example and its JSON Schema (``loyalty events-doc``)."""
+"""docs/events.md from the event models: every type with an example and its JSON Schema (`loyalty events-doc`)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ Every change other systems care about is published on the template's EventBridge
 events are made from the tables' DynamoDB streams by `EventsFunction`, after the request's transaction
 has committed: no request waits for them or writes anything more for them.
 
-- **`event_id`** is stable: a uuid5 of the event type, the table and what identifies the change in it
+- **`event_id`** is stable: a SHA-256 digest (shaped as a UUID) of the event type, the table and what identifies the change in it
   (the order id and its new status, the ledger entry's key, the code, the claim id and status, the
   history entry's key, the account and its version), never the stream's record id. A redelivered
   stream record, a batch retried after a failure and a replayed stream give the same id. Delivery is
