@@ -77,11 +77,11 @@ Every change other systems care about is published on the template's EventBridge
 events are made from the tables' DynamoDB streams by `EventsFunction`, after the request's transaction
 has committed: no request waits for them or writes anything more for them.
 
-- **`event_id`** is stable: a SHA-256 digest (shaped as a UUID) of the event type, the table and what identifies the change in it
-  (the order id and its new status, the ledger entry's key, the code, the claim id and status, the
-  history entry's key, the account and its version), never the stream's record id. A redelivered
-  stream record, a batch retried after a failure and a replayed stream give the same id. Delivery is
-  at least once: de-duplicate on `event_id`.
+- **`event_id`** is stable: a SHA-256 digest (shaped as a UUID) of the event type, the table and
+  what identifies the change in it (the order id and its new status, the ledger entry's key, the
+  code, the claim id and status, the history entry's key, the account and its version), never the
+  stream's record id. A redelivered stream record, a batch retried after a failure and a replayed
+  stream give the same id. Delivery is at least once: de-duplicate on `event_id`.
 - **`occurred_at`** is the business time of the change: the order's `placed_at`, the ledger entry's
   `at`, the code's `issued_at`, the claim's times; for a cancel, when DynamoDB recorded it.
 - **No personal data**: no emails, names or buyer ids (before or after a GDPR erase), no
