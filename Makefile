@@ -38,7 +38,7 @@ PYENV_ROOT_DIR := $(shell pyenv root 2>/dev/null)
 PY313_BIN      := $(lastword $(sort $(wildcard $(PYENV_ROOT_DIR)/versions/3.13.*/bin)))
 LAMBDA_PATH    := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help venv sam-venv test lint fmt check build run bench openapi lock clean
+.PHONY: help venv sam-venv test lint fmt check build run bench openapi events-doc lock clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -112,6 +112,9 @@ bench: $(VENV_STAMP) ## DynamoDB calls per request and cold start against their 
 
 openapi: $(VENV_STAMP) ## regenerate docs/openapi.json from the resolvers and template.yaml
 	$(VENV)/bin/loyalty openapi --write
+
+events-doc: $(VENV_STAMP) ## regenerate docs/events.md from the event models
+	$(VENV)/bin/loyalty events-doc --write
 
 # Regenerate the locks (network: PyPI). Commit the results.
 lock: ## re-resolve requirements/*.lock and layers/core/requirements.txt from pyproject.toml

@@ -82,6 +82,12 @@ class LocalStack(Emulator):
         self.seed_keys(self.client("dynamodb"))
 
     def populate(self) -> None:
+        webhook = os.environ.get("LOCAL_WEBHOOK_URL")
+        if webhook:
+            from local.webhook import Webhook
+            from sam_emulator.bus import listen
+
+            listen(Webhook(webhook, os.environ.get("LOCAL_WEBHOOK_SECRET") or "local-webhook-secret"))
         if self.demo:
             self.demo_report = self.load_demo()
 

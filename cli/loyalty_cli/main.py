@@ -20,6 +20,7 @@ app.command("import-history")(history.command)
 app.command("digest-preview")(digest.command)
 app.command("create-api-key")(tools.create_api_key)
 app.command("openapi")(tools.openapi)
+app.command("events-doc")(tools.events_doc)
 
 if __name__ == "__main__":
     app()

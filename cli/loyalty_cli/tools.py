@@ -50,3 +50,22 @@ def openapi(
     from scripts.openapi import main
 
     raise typer.Exit(main(["--write" if write else "--check"]))
+
+
+def events_doc(
+    write: Annotated[bool, typer.Option("--write", help="regenerate docs/events.md")] = False,
+    check: Annotated[bool, typer.Option("--check", help="exit 1 when docs/events.md is stale")] = False,
+) -> None:
+    """docs/events.md from the event models: every type with an example and its JSON Schema."""
+    from loyalty_cli.events_doc import DOCUMENT, render, stale
+
+    if write:
+        DOCUMENT.write_text(render(), encoding="utf-8")
+        typer.echo(f"wrote {DOCUMENT}")
+    elif check:
+        if stale():
+            typer.echo(f"{DOCUMENT} is stale: run `loyalty events-doc --write`", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{DOCUMENT} is up to date")
+    else:
+        typer.echo(render(), nl=False)

@@ -26,7 +26,12 @@ def sqs() -> Any:
     return boto3.client("sqs", config=_CONFIG)
 
 
+@cache
+def events() -> Any:
+    return boto3.client("events", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget the clients (tests switch endpoints and credentials between cases)."""
-    for factory in (dynamodb, sesv2, sqs):
+    for factory in (dynamodb, sesv2, sqs, events):
         factory.cache_clear()

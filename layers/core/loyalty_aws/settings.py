@@ -36,6 +36,8 @@ class Settings(BaseModel):
     digest_send_rate: float = Field(default=10, gt=0)
     unsubscribe_secret_arn: str | None = None
     public_base_url: str = ""
+    event_bus_name: str | None = None
+    """The EventBridge bus the events publisher puts domain events on."""
     required_role: Literal["storefront", "admin"] | None = None
     """The API key authorizers: the role a route needs (``admin`` keys pass ``storefront`` routes too)."""
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from loyalty.codes import Code, DiscountCode, ReferralCode
     from loyalty.commit import Cancellation, Commit, OrderRecord
     from loyalty.digest import TierChangeRecord
+    from loyalty.events import Event
     from loyalty.expiry import LotExpiry
     from loyalty.ledger import LedgerEntry
     from loyalty.order import Order
@@ -531,3 +532,12 @@ __all__ = [
     "UnsubscribeLinks",
     "WorkQueue",
 ]
+
+
+# ---------------------------------------------------------------------------------------------- events
+
+
+class EventBus(Protocol):
+    def publish(self, events: Sequence[Event]) -> list[Event]:
+        """Put the events on the bus; answers those the bus refused (to be sent again)."""
+        ...

@@ -2,6 +2,8 @@
 
 - ``GET /_local/health``: 200 once the stack is ready to serve, 503 before.
 - ``GET /_local/outbox``: the emails sent through SES so far.
+- ``GET /_local/events``: what the functions put on EventBridge buses, in the order published (the
+  DynamoDB stream event sources are drained first, so every change so far is in).
 - ``GET /_local/jobs``: the jobs the template declares (functions with a Schedule/ScheduleV2 event).
 - ``POST /_local/jobs/{name}`` ``{"time": "<ISO-8601>"}``: run that job as EventBridge would at that
   time, drain the SQS fan-out it started, answer its summary.
@@ -21,6 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from sam_emulator.bus import published
 from sam_emulator.outbox import sent_emails
 from sam_emulator.schedules import parse_time
 
@@ -48,12 +51,14 @@ class Control:
             "health": self.health,
             "outbox": self.outbox,
             "jobs": self.jobs,
+            "events": self.events,
             "run_job": self.run_job,
         }
         self._rules = [
             Rule(f"{prefix}/health", endpoint="health", methods=["GET"]),
             Rule(f"{prefix}/outbox", endpoint="outbox", methods=["GET"]),
             Rule(f"{prefix}/jobs", endpoint="jobs", methods=["GET"]),
+            Rule(f"{prefix}/events", endpoint="events", methods=["GET"]),
             Rule(f"{prefix}/jobs/<name>", endpoint="run_job", methods=["POST"]),
         ]
         self._map = Map(self._rules, strict_slashes=False)
@@ -89,6 +94,11 @@ class Control:
 
     def outbox(self, request: Request) -> Response:
         return json_response(sent_emails(self.emulator.stack.region))
+
+    def events(self, request: Request) -> Response:
+        if self.emulator.streams is not None:
+            self.emulator.streams.drain()
+        return json_response(published(self.emulator.stack.region))
 
     def jobs(self, request: Request) -> Response:
         return json_response({"jobs": self._job_list()})

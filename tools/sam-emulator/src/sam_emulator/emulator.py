@@ -19,12 +19,14 @@ from typing import Any, Self
 import boto3
 from werkzeug.wrappers import Response
 
+from sam_emulator.bus import forget, record_put_events
 from sam_emulator.control import Control
 from sam_emulator.gateway import Gateway
 from sam_emulator.lambdas import Functions
 from sam_emulator.queues import Queues
 from sam_emulator.schedules import Clock, iso, scheduled_event
 from sam_emulator.serial import serialise_dynamodb
+from sam_emulator.streams import Streams
 from sam_emulator.template import Schedule, Stack
 
 log = logging.getLogger("sam_emulator")
@@ -47,6 +49,7 @@ class Emulator:
         self.control = Control(self)
         self.ready = False
         self.queues: Queues | None = None
+        self.streams: Streams | None = None
         self._use_clock = clock
         self._warm = warm
         self._clock: Clock | None = None
@@ -56,13 +59,16 @@ class Emulator:
     def start(self) -> Self:
         """Create the template's resources, warm the functions, start the event sources; then serve."""
         serialise_dynamodb()
+        record_put_events()
+        forget()
         self.provision()
         for logical_id, error in (self.functions.warm() if self._warm else {}).items():
             log.warning("%s does not load (%s: %s); its invocations will fail", logical_id, type(error).__name__, error)
         self.queues = Queues(self.stack, self.functions, self.client("sqs"))
+        self.streams = Streams(self.stack, self.functions, self.client("dynamodb"), self.client("sqs"))
         self.populate()
         if self._use_clock:
-            self._clock = Clock(self.stack.schedules(), self._fire, tick=self.queues.drain)
+            self._clock = Clock(self.stack.schedules(), self._fire, tick=self.drain)
             self._clock.start()
         self.ready = True
         return self
@@ -73,6 +79,14 @@ class Emulator:
         self.stack.create_queues(self.client("sqs"))
         self.stack.create_email_identities(self.client("sesv2"))
         self.stack.create_secrets(self.client("secretsmanager"))
+        self.stack.create_event_buses(self.client("events"))
+
+    def drain(self) -> None:
+        """Deliver what waits in the SQS and DynamoDB stream event sources (the clock does so every second)."""
+        if self.queues is not None:
+            self.queues.drain()
+        if self.streams is not None:
+            self.streams.drain()
 
     def populate(self) -> None:
         """Once the functions can be called, before the stack serves: a subclass loads its data here."""

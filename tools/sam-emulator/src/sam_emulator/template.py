@@ -136,6 +136,20 @@ class QueueMapping:
     enabled: bool
 
 
+@dataclass(frozen=True)
+class StreamMapping:
+    """One ``Type: DynamoDB`` event: an event source mapping from a table's stream to a function."""
+
+    function: str
+    event: str
+    table: str
+    batch_size: int
+    report_batch_item_failures: bool
+    maximum_retry_attempts: int
+    on_failure_queue: str | None
+    enabled: bool
+
+
 @dataclass
 class Stack:
     """A template with its parameters bound: what a deployment of it would be called and configured with."""
@@ -209,6 +223,8 @@ class Stack:
             return f"http://sqs.{self.region}.localhost/{ACCOUNT_ID}/{self.physical_name(name)}"
         if self.resources[name]["Type"] == "AWS::Serverless::Api":
             return api_id(name)
+        if self.resources[name]["Type"] == "AWS::Events::EventBus":
+            return self.resolve(self.resources[name].get("Properties", {}).get("Name")) or self.physical_name(name)
         if self.resources[name]["Type"] == "AWS::SES::EmailIdentity":
             return self.resolve(self.resources[name]["Properties"]["EmailIdentity"])
         # A secret's Ref is its ARN in AWS; its name serves every Secrets Manager call just as well.
@@ -302,9 +318,11 @@ class Stack:
                 "BillingMode": properties.get("BillingMode", "PROVISIONED"),
             }
             # SSESpecification is spelled differently in CloudFormation and means nothing on loopback.
-            for optional in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+            for optional in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
                 if optional in properties:
                     request[optional] = properties[optional]
+            if "StreamSpecification" in properties:  # CloudFormation's has no StreamEnabled: declaring it enables it
+                request["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
             requests.append(request)
         return requests
 
@@ -485,6 +503,41 @@ class Stack:
                     )
                 )
         return found
+
+    def stream_mappings(self) -> list[StreamMapping]:
+        """Every ``Type: DynamoDB`` event: which function consumes which table's stream, and how it retries."""
+        found = []
+        for function in self.functions():
+            for event_name, event in self.events(function, "DynamoDB").items():
+                raw = event.get("Properties", {})
+                table = logical_id_of(raw.get("Stream"))
+                if table is None:
+                    raise ValueError(f"{function}.{event_name}: Stream must be !GetAtt <table>.StreamArn")
+                on_failure = ((raw.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+                properties = self.resolve({name: value for name, value in raw.items() if name != "DestinationConfig"})
+                found.append(
+                    StreamMapping(
+                        function=function,
+                        event=event_name,
+                        table=table,
+                        batch_size=int(properties.get("BatchSize", 100)),
+                        report_batch_item_failures="ReportBatchItemFailures"
+                        in properties.get("FunctionResponseTypes", []),
+                        maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", 2)),
+                        on_failure_queue=logical_id_of(on_failure),
+                        enabled=flag(properties.get("Enabled"), default=True),
+                    )
+                )
+        return found
+
+    def create_event_buses(self, events: Any) -> list[str]:
+        """Create every ``AWS::Events::EventBus`` of the template; returns their names."""
+        names = []
+        for logical_id in self.of_type("AWS::Events::EventBus"):
+            name = str(self.ref(logical_id))
+            events.create_event_bus(Name=name)
+            names.append(name)
+        return names
 
     def create_queues(self, sqs: Any) -> list[str]:
         """Create every queue with a boto3 SQS client, dead-letter queues first; returns their URLs."""
