@@ -50,6 +50,7 @@ def scenario() -> Iterator[tuple[Any, list[dict[str, Any]]]]:
             http.post("/orders", order("EV-1")),
             http.post("/orders", order("EV-2", placed_at="2026-11-21T10:15:00Z")),
             http.post("/orders/EV-2/cancel"),
+            http.post("/orders/EV-1/returns", {"return_id": "RET-1", "lines": [{"sku": "BOLT-M8", "quantity": 100}]}),
             http.post("/customers/EVT/referral-code"),
             http.post(
                 "/admin/customers/EVT/adjustments",

@@ -213,6 +213,7 @@ class TestLedger:
                     order_id=f"SO-{day}",
                     placed_at=f"2026-11-0{day}T10:00:00Z",
                     lines=[{"sku": "BOLT-M8", "quantity": 1, "unit_price": "10.00"}],
+                    buyer_id="jane@acme.example",
                 )
             )
 
@@ -230,6 +231,7 @@ class TestLedger:
             "points": 10,
             "rule": "base",
             "order_id": "SO-5",
+            "buyer_id": "jane@acme.example",
             "ref": None,
         }
 

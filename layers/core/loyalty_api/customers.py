@@ -100,13 +100,21 @@ class LedgerLine(Body):
     points: int
     rule: str | None
     order_id: str | None
+    buyer_id: str | None = None
+    """The person at the company whose order or claim it was (``null`` when none, or after an erasure)."""
     ref: str | None = None
-    """The adjustment or claim that wrote the entry, when it is not an order."""
+    """The return, adjustment or claim that wrote the entry."""
 
     @classmethod
     def of(cls, entry: LedgerEntry) -> LedgerLine:
         return cls(
-            at=entry.at, kind=entry.kind, points=entry.points, rule=entry.rule, order_id=entry.order_id, ref=entry.ref
+            at=entry.at,
+            kind=entry.kind,
+            points=entry.points,
+            rule=entry.rule,
+            order_id=entry.order_id,
+            buyer_id=entry.buyer_id,
+            ref=entry.ref,
         )
 
 
