@@ -32,10 +32,12 @@ class Sparse(Output):
 
 
 class DiscountLine(Sparse):
-    source: Literal["tier", "code", "referral"]
+    source: Literal["tier", "code", "referral", "first_order", "event"]
     percent: PercentText
     amount: Money
     code: str | None = None
+    rule: str | None = None
+    """The program rule that gave a ``first_order`` or ``event`` discount."""
 
 
 class BreakdownLine(Output):

@@ -118,6 +118,46 @@ class FreeProduct(Rule):
     sku: Identifier
 
 
+class WelcomeBonus(Rule):
+    """Points on the account's first committed order."""
+
+    kind: Literal["welcome_bonus"]
+    points: Points
+
+
+class FirstOrderDiscount(Rule):
+    """A discount (source ``first_order``) on the account's first order."""
+
+    kind: Literal["first_order_discount"]
+    percent: Annotated[Decimal, Field(gt=0, le=100, decimal_places=4), DecimalInput]
+
+
+class DiscountEvent(Rule):
+    """A time-boxed discount (source ``event``); only the single highest active one applies."""
+
+    kind: Literal["discount_event"]
+    percent: Annotated[Decimal, Field(gt=0, le=100, decimal_places=4), DecimalInput]
+    starts_at: InputInstant
+    ends_at: InputInstant
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise invalid(("ends_at",), "must be later than starts_at")
+        return self
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.starts_at <= moment < self.ends_at
+
+
+class ProductMultiplier(Rule):
+    """As ``category_multiplier``, over the lines whose ``sku`` is listed."""
+
+    kind: Literal["product_multiplier"]
+    skus: Annotated[list[Identifier], Field(min_length=1, max_length=1000)]
+    multiplier: Multiplier
+
+
 ProgramRule = Annotated[
     CartAmountBonus
     | CartQuantityBonus
@@ -125,7 +165,11 @@ ProgramRule = Annotated[
     | CategoryMultiplier
     | MilestoneBonus
     | AnniversaryBonus
-    | FreeProduct,
+    | FreeProduct
+    | WelcomeBonus
+    | FirstOrderDiscount
+    | DiscountEvent
+    | ProductMultiplier,
     Field(discriminator="kind"),
 ]
 
@@ -229,6 +273,10 @@ RULE_KINDS = frozenset(
         "milestone_bonus",
         "anniversary_bonus",
         "free_product",
+        "welcome_bonus",
+        "first_order_discount",
+        "discount_event",
+        "product_multiplier",
     }
 )
 """The ``kind`` tags of ``ProgramRule``; a unit test keeps the two in step."""

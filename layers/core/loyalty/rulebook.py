@@ -17,11 +17,15 @@ from loyalty.program import (
     CartAmountBonus,
     CartQuantityBonus,
     CategoryMultiplier,
+    DiscountEvent,
+    FirstOrderDiscount,
     FreeProduct,
     MilestoneBonus,
     MultiplierEvent,
+    ProductMultiplier,
     Program,
     TierLevel,
+    WelcomeBonus,
 )
 
 FixedPointsRule = CartAmountBonus | CartQuantityBonus | MilestoneBonus | AnniversaryBonus
@@ -45,6 +49,11 @@ class Rulebook:
     """The categories some rule multiplies: the only category amounts a decision needs."""
     levels: dict[str | None, TierLevel]
     """The tier levels by name (none without tiers)."""
+    product_multipliers: tuple[tuple[ProductMultiplier, frozenset[str], Decimal], ...] = ()
+    """Each rule with its skus and its extra multiplier."""
+    welcomes: tuple[WelcomeBonus, ...] = ()
+    first_order_discounts: tuple[FirstOrderDiscount, ...] = ()
+    discount_events: tuple[DiscountEvent, ...] = ()
     _tier_changes: dict[tuple[str, str], TierChange] = field(default_factory=dict)
 
     def tier_change(self, before: str, after: str) -> TierChange:
@@ -61,8 +70,20 @@ class Rulebook:
         milestones: list[MilestoneBonus] = []
         free_products: list[tuple[FreeProduct, Effect]] = []
         fixed_points: list[FixedPointsRule] = []
+        products: list[ProductMultiplier] = []
+        welcomes: list[WelcomeBonus] = []
+        first_orders: list[FirstOrderDiscount] = []
+        discount_events: list[DiscountEvent] = []
         for rule in program.rules:
             match rule:
+                case ProductMultiplier():
+                    products.append(rule)
+                case WelcomeBonus():
+                    welcomes.append(rule)
+                case FirstOrderDiscount():
+                    first_orders.append(rule)
+                case DiscountEvent():
+                    discount_events.append(rule)
                 case CategoryMultiplier():
                     categories.append(rule)
                 case MultiplierEvent():
@@ -82,6 +103,10 @@ class Rulebook:
             fixed_points=tuple(fixed_points),
             categories=frozenset(rule.category for rule in categories),
             levels={level.name: level for level in program.tiers.levels} if program.tiers else {},
+            product_multipliers=tuple((rule, frozenset(rule.skus), _extra(rule.multiplier)) for rule in products),
+            welcomes=tuple(welcomes),
+            first_order_discounts=tuple(first_orders),
+            discount_events=tuple(discount_events),
         )
 
 

@@ -83,7 +83,7 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         held = rules.levels.get(account.tier) or held_level(tiers, account.tier, account.buckets, order.placed_at)
     cart = _Cart.of(order, rules.categories)
     subtotal = cart.subtotal
-    discounts = _discounts(program, held, codes, subtotal)
+    discounts = _discounts(program, held, codes, subtotal, _rule_discounts(rules, account, order))
     discount_total = ZERO
     for line in discounts:  # EXACT's methods: the arithmetic of ``with exact()``, without entering it
         discount_total = EXACT.add(discount_total, line.amount)
@@ -93,7 +93,11 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     excluded = account.excluded_from(program)
     milestones = () if excluded else _milestones_reached(rules, account, eligible)
     anniversary = None if excluded else _anniversary_due(account, order)
-    breakdown = () if excluded else _breakdown(program, rules, order, cart, held, eligible, milestones, anniversary)
+    breakdown = (
+        ()
+        if excluded
+        else _breakdown(program, rules, order, cart, held, eligible, milestones, anniversary, account.has_ordered)
+    )
 
     decision = Decision(
         order_id=order.order_id,
@@ -119,16 +123,33 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     )
 
 
+def _rule_discounts(rules: Rulebook, account: Account, order: Order) -> tuple[tuple[str, Decimal, str], ...]:
+    """The program rules' discounts (source, percent, rule id): first order, then the single highest active event."""
+    found: list[tuple[str, Decimal, str]] = []
+    if not account.has_ordered:
+        found.extend(("first_order", rule.percent, rule.id) for rule in rules.first_order_discounts)
+    active = [rule for rule in rules.discount_events if rule.active_at(order.placed_at)]
+    event = max(active, key=lambda rule: rule.percent, default=None)
+    if event is not None:
+        found.append(("event", event.percent, event.id))
+    return tuple(found)
+
+
 def _discounts(
-    program: Program, held: TierLevel | None, codes: CodeCheck, subtotal: Decimal
+    program: Program,
+    held: TierLevel | None,
+    codes: CodeCheck,
+    subtotal: Decimal,
+    by_rules: tuple[tuple[str, Decimal, str], ...] = (),
 ) -> tuple[DiscountLine, ...]:
-    """One line per source (tier, codes in the order given, referral); the cap trims the last ones."""
+    """One line per source (tier, codes in the order given, referral, first_order, event); the cap trims the last."""
     sources: list[tuple[str, Decimal, str | None]] = []
     if held is not None and held.discount_percent > 0:
         sources.append(("tier", held.discount_percent, None))
     sources.extend(("code", code.percent, code.code) for code in codes.discounts)
     if codes.referral is not None and program.referral is not None:
         sources.append(("referral", program.referral.referee_discount_percent, codes.referral.code))
+    sources.extend(by_rules)
     if not sources:
         return ()
 
@@ -141,8 +162,14 @@ def _discounts(
             room -= granted
         amounts = _within(round_parts(subtotal * percent / HUNDRED for percent in percents), subtotal)
     return tuple(
-        DiscountLine(source=source, percent=percent, amount=amount, code=code)  # type: ignore[arg-type]
-        for (source, _, code), percent, amount in zip(sources, percents, amounts, strict=True)
+        DiscountLine(
+            source=source,  # type: ignore[arg-type]
+            percent=percent,
+            amount=amount,
+            code=label if source in ("code", "referral") else None,
+            rule=label if source in ("first_order", "event") else None,
+        )
+        for (source, _, label), percent, amount in zip(sources, percents, amounts, strict=True)
     )
 
 
@@ -186,12 +213,15 @@ def _breakdown(
     eligible: Decimal,
     milestones: tuple[str, ...],
     anniversary: int | None,
+    account_has_ordered: bool = True,
 ) -> tuple[BreakdownLine, ...]:
     points_per_unit = program.points_per_unit
     with exact():
         lines = [("base", floor_points(eligible * points_per_unit))]
         for rule, extra in rules.category_multipliers:
             lines.append((rule.id, _category_points(cart, points_per_unit, rule, extra, eligible)))
+        for product, skus, extra in rules.product_multipliers:
+            lines.append((product.id, _product_points(order, cart, points_per_unit, skus, extra, eligible)))
         multiplied = sum([points for _, points in lines])
         if held is not None:
             lines.append(("tier", floor_points(multiplied * (held.points_multiplier - 1))))
@@ -203,6 +233,8 @@ def _breakdown(
         lines.append((bonus.id, _bonus_points(bonus, cart, milestones, anniversary)))
     if held is not None:
         lines.append(("tier_bonus", held.bonus_points_per_order))
+    if not account_has_ordered:
+        lines.extend((welcome.id, welcome.points) for welcome in rules.welcomes)
     return tuple([BreakdownLine(rule=rule, points=points) for rule, points in lines if points > 0])
 
 
@@ -231,6 +263,18 @@ def _category_points(
     if subtotal == 0:
         return 0
     return floor_ratio((cart.by_category[rule.category], eligible, points_per_unit, extra), subtotal)
+
+
+def _product_points(
+    order: Order, cart: _Cart, points_per_unit: Decimal, skus: frozenset[str], extra: Decimal, eligible: Decimal
+) -> int:
+    """As ``_category_points``, over the lines whose sku the rule lists."""
+    subtotal = cart.subtotal
+    if subtotal == 0:
+        return 0
+    with exact():
+        amount = sum([line.amount for line in order.lines if line.sku in skus], Decimal(0))
+    return floor_ratio((amount, eligible, points_per_unit, extra), subtotal)
 
 
 def _strongest_event(rules: Rulebook, order: Order) -> MultiplierEvent | None:
