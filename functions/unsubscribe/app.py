@@ -52,12 +52,19 @@ def unsubscribe(token: str) -> Response[Any]:
     return page(HTTPStatus.OK, "You are unsubscribed", "You will no longer receive the rewards summary by email.")
 
 
-@app.get("/unsubscribe", summary="Turn the digest off (the link in every digest)")
+HTML = {"text/html": {"schema": {"type": "string"}}}
+PAGES = {
+    200: {"description": "an HTML page that says what was done", "content": HTML},
+    400: {"description": "an HTML page: the token is not one this service signed", "content": HTML},
+}
+
+
+@app.get("/unsubscribe", summary="Turn the digest off (the link in every digest)", responses=PAGES)
 def unsubscribe_link(token: Token) -> Response[Any]:
     return unsubscribe(token)
 
 
-@app.post("/unsubscribe", summary="One-click unsubscribe (RFC 8058), as mail clients send it")
+@app.post("/unsubscribe", summary="One-click unsubscribe (RFC 8058), as mail clients send it", responses=PAGES)
 def unsubscribe_one_click(token: Token) -> Response[Any]:
     return unsubscribe(token)
 
