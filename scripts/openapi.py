@@ -9,7 +9,7 @@ For every function of template.yaml with ``Api`` events, its ``app.py`` is loade
 of its own and its resolver describes its routes and models (``app.get_openapi_json_schema``).
 ``merged_document`` (also what ``GET /swagger`` of ``make run`` serves when no document is committed)
 adds to each what the template knows and the resolvers do not (which key scheme each route is behind,
-the error envelope on every error answer: 400/401/403/404/409/413/415/422 where they apply) and merges
+the error envelope on every error answer: 400/401/403/404/409/413/415/422/429 where they apply) and merges
 them with Powertools' ``OpenAPIMerge``, with the API key schemes of the template's authorizers, the
 default security and the local stack's server. Only public Powertools API is used. A function whose
 ``app.py`` has no ``app`` yet (a stub) is left out and named on stderr. Output is deterministic:
@@ -68,6 +68,21 @@ CONFLICTS: Mapping[tuple[str, str], str] = {
         "or a code that a preview would reject (the reason in `error.code`); nothing changed"
     ),
 }
+
+# The writes that retry a moved account a bounded number of times (``loyalty_service.retries``), then give up.
+CONTENDED_ROUTES = frozenset(
+    {
+        ("post", "/orders"),
+        ("post", "/orders/{order_id}/cancel"),
+        ("post", "/admin/customers/{customer_id}/adjustments"),
+        ("post", "/customers/{customer_id}/claims"),
+        ("post", "/admin/claims/{claim_id}/fulfil"),
+        ("post", "/admin/claims/{claim_id}/cancel"),
+        ("post", "/customers/{customer_id}/referral-code"),
+    }
+)
+CONTENDED = "`contended`: other requests kept changing the account; send the same request again"
+THROTTLED = "`throttled`: over the stage's or the key's request rate (API Gateway answers it, before the function)"
 
 # What every route with a body answers when the body cannot be read (``loyalty_api.http.read_body``).
 BODY_ERRORS: Mapping[str, str] = {
@@ -386,6 +401,10 @@ def _operation(
             responses.setdefault("403", error_response("the key's role may not call this route"))
         if route.key in CONFLICTS:
             responses.setdefault("409", error_response(CONFLICTS[route.key]))
+        if route.key in CONTENDED_ROUTES:
+            described = (responses.get("409") or {}).get("description")
+            responses["409"] = error_response(f"{described}; or {CONTENDED}" if described else CONTENDED)
+        responses.setdefault("429", error_response(THROTTLED))
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
         responses.setdefault("404", error_response("no such resource"))
     if "requestBody" in operation:  # read once for every route by loyalty_api.http
@@ -393,10 +412,17 @@ def _operation(
         responses.setdefault("413", error_response(BODY_ERRORS["413"]))
         responses.setdefault("415", error_response(BODY_ERRORS["415"]))
     for status, response in responses.items():
-        if int(status) >= 400:  # every error is the envelope (Powertools would give it the route's model)
+        # Every error is the envelope (Powertools would give it the route's model), except a page the route
+        # declares itself in another media type (the unsubscribe link's HTML answers).
+        if int(status) >= 400 and not _declares_other_media_type(response):
             responses[status] = error_response(response.get("description") or "refused")
     operation["responses"] = responses
     return operation
+
+
+def _declares_other_media_type(response: Mapping[str, Any]) -> bool:
+    content = response.get("content") or {}
+    return bool(content) and "application/json" not in content
 
 
 def _drop_unreferenced(document: dict[str, Any], names: Iterable[str]) -> None:

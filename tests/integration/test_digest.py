@@ -73,13 +73,32 @@ def outbox() -> list[dict[str, Any]]:
     return sent_emails(REGION)
 
 
-def open_link(functions: dict[str, ModuleType], url: str) -> ApiResponse:
+def open_link(
+    functions: dict[str, ModuleType], url: str, *, method: str = "GET", form: str | None = None
+) -> ApiResponse:
+    """The unsubscribe link as a browser opens it (GET), or as its page's button or a mail client posts it."""
     token = parse_qs(urlsplit(url).query)["token"][0]
     event = api_event("customers-get", path_parameters={}, query={"token": token}, drop_headers=("x-api-key",))
-    event.update(resource="/unsubscribe", path="/unsubscribe", httpMethod="GET", pathParameters=None)
-    event["requestContext"].update(resourcePath="/unsubscribe", httpMethod="GET", path="/dev/unsubscribe")
+    event.update(resource="/unsubscribe", path="/unsubscribe", httpMethod=method, pathParameters=None)
+    event["requestContext"].update(resourcePath="/unsubscribe", httpMethod=method, path="/dev/unsubscribe")
+    if form is not None:
+        event.update(body=form, isBase64Encoded=False)
+        event["headers"]["content-type"] = "application/x-www-form-urlencoded"
     result = functions["unsubscribe"].lambda_handler(event, FakeLambdaContext())
-    return ApiResponse(status=result["statusCode"], body=result["body"], headers=result.get("headers") or {})
+    headers = {name.lower(): values[-1] for name, values in (result.get("multiValueHeaders") or {}).items()}
+    headers |= {name.lower(): value for name, value in (result.get("headers") or {}).items()}
+    return ApiResponse(status=result["statusCode"], body=result["body"], headers=headers)
+
+
+def opted_in(customer_id: str = "ACME") -> bool:
+    return DynamoOrderStore().load_account(customer_id).profile.email_opt_in  # type: ignore[union-attr]
+
+
+def sent_link(functions: dict[str, ModuleType]) -> str:
+    put_profile(functions)
+    commit(functions)
+    run_digest(functions, "2026-11-21T07:00:00Z")
+    return str(outbox()[0]["headers"]["List-Unsubscribe"].strip("<>"))
 
 
 def test_the_digest_of_a_known_account_carries_its_exact_figures(functions: dict[str, ModuleType]) -> None:
@@ -160,36 +179,56 @@ def test_a_send_that_fails_is_retried_by_the_next_run(functions: dict[str, Modul
     assert len(outbox()) == 1
 
 
-def test_the_unsubscribe_link_in_the_email_turns_the_digest_off(functions: dict[str, ModuleType]) -> None:
-    # GIVEN a digest that was sent
-    put_profile(functions)
-    commit(functions)
-    run_digest(functions, "2026-11-21T07:00:00Z")
-    [email] = outbox()
-    link = email["headers"]["List-Unsubscribe"].strip("<>")
-    assert link in email["text"]
-    # WHEN the buyer follows its unsubscribe link
+def test_opening_the_unsubscribe_link_asks_first_and_changes_nothing(functions: dict[str, ModuleType]) -> None:
+    # GIVEN a digest that was sent, with its link in the text and the List-Unsubscribe header
+    link = sent_link(functions)
+    assert link in outbox()[0]["text"]
+    # WHEN the link is opened (by the buyer, or by a mail scanner that follows every link)
     page = open_link(functions, link)
-    # THEN a confirmation page answers, and the next activity brings no email
+    # THEN a page asks for confirmation with a button that posts to the same link, and the digest stays on
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<form method="post" action="?token=' in page.body
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    assert f"?token={token}" in page.body.replace("&amp;", "&")
+    assert opted_in() is True
+
+
+def test_the_confirmation_button_turns_the_digest_off(functions: dict[str, ModuleType]) -> None:
+    # GIVEN the confirmation page of a digest's link
+    link = sent_link(functions)
+    assert open_link(functions, link).status == 200
+    # WHEN its button is pressed (the form posts List-Unsubscribe=One-Click to the same link)
+    page = open_link(functions, link, method="POST", form="List-Unsubscribe=One-Click")
+    # THEN the page says so, and the next activity brings no email
     assert page.status == 200
     assert "unsubscribed" in page.body
-    assert DynamoOrderStore().load_account("ACME").profile.email_opt_in is False  # type: ignore[union-attr]
+    assert opted_in() is False
     commit(functions, order_id="SO-1002", placed_at="2026-11-22T10:00:00Z")
     assert run_digest(functions, "2026-11-23T07:00:00Z")["changed"] == 0
     assert len(outbox()) == 1
 
 
-def test_a_forged_unsubscribe_token_is_a_400(functions: dict[str, ModuleType]) -> None:
-    put_profile(functions)
-    commit(functions)
-    run_digest(functions, "2026-11-21T07:00:00Z")
-    link = outbox()[0]["headers"]["List-Unsubscribe"].strip("<>")
+def test_the_one_click_post_of_a_mail_client_turns_the_digest_off(functions: dict[str, ModuleType]) -> None:
+    link = sent_link(functions)
+
+    page = open_link(functions, link, method="POST")
+
+    assert page.status == 200
+    assert opted_in() is False
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_forged_unsubscribe_token_is_a_400_page(functions: dict[str, ModuleType], method: str) -> None:
+    link = sent_link(functions)
     forged = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
 
-    page = open_link(functions, forged)
+    page = open_link(functions, forged, method=method)
 
     assert page.status == 400
-    assert DynamoOrderStore().load_account("ACME").profile.email_opt_in is True  # type: ignore[union-attr]
+    assert page.headers["content-type"].startswith("text/html")
+    assert "not valid" in page.body
+    assert opted_in() is True
 
 
 def test_a_cancel_after_a_digest_is_told_in_the_next_one(functions: dict[str, ModuleType]) -> None:

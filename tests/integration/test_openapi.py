@@ -69,13 +69,17 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
             yield f"{method.upper()} {path}", operation
 
 
+HTML_PAGES = {"GET /unsubscribe", "POST /unsubscribe"}
+"""The routes a person opens from an email: their 400 is an HTML page, not the envelope."""
+
+
 def test_every_error_answer_is_the_envelope(committed: dict[str, Any]) -> None:
     envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
     errors = {
         (route, status): response["content"]["application/json"]["schema"]
         for route, operation in operations(committed)
         for status, response in operation["responses"].items()
-        if int(status) >= 400
+        if int(status) >= 400 and route not in HTML_PAGES
     }
 
     assert errors
@@ -154,3 +158,21 @@ def test_the_document_is_built_without_powertools_private_attributes(source: str
     )
 
     assert private == []
+
+
+def test_the_unsubscribe_pages_are_documented_as_html(committed: dict[str, Any]) -> None:
+    for method in ("get", "post"):
+        answers = committed["paths"]["/unsubscribe"][method]["responses"]
+
+        assert set(answers["200"]["content"]) == {"text/html"}
+        assert set(answers["400"]["content"]) == {"text/html"}
+
+
+def test_every_route_documents_the_gateway_throttle(committed: dict[str, Any]) -> None:
+    assert [route for route, operation in operations(committed) if "429" not in operation["responses"]] == []
+
+
+def test_the_writes_that_retry_document_the_contended_409(committed: dict[str, Any]) -> None:
+    conflict = committed["paths"]["/orders"]["post"]["responses"]["409"]["description"]
+
+    assert "`contended`" in conflict

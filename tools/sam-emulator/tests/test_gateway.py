@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sam_emulator.emulator import Emulator
+from sam_emulator.gateway import MAX_PAYLOAD_BYTES
 from sam_emulator.template import Stack
 from sam_emulator.testing import Http, emulated
 
@@ -100,6 +101,26 @@ def test_json_body_arrives_as_text(stub_http: Http) -> None:
     event = stub_http.post("/items", {"sku": "BOLT-M8"}).body["event"]
     assert event["body"] == '{"sku": "BOLT-M8"}'
     assert event["isBase64Encoded"] is False
+
+
+def test_a_body_over_10_mb_is_apigateways_413_without_invoking_anything(stub: Emulator, stub_http: Http) -> None:
+    # GIVEN a body one byte over API Gateway's 10 MB payload quota
+    body = b"x" * (MAX_PAYLOAD_BYTES + 1)
+    # WHEN it is sent to a route behind an authorizer
+    reply = stub_http.post("/items", data=body, content_type="application/octet-stream")
+    # THEN the gateway answers API Gateway's REQUEST_TOO_LARGE response; neither authorizer nor function ran
+    assert reply.status == 413
+    assert reply.body == {"message": "Request Too Long"}
+    assert reply.headers["x-amzn-ErrorType"] == "RequestTooLargeException"
+    assert authorizer_calls(stub) == []
+    assert stub.functions["EchoFunction"].invocations == 0
+
+
+def test_a_body_of_exactly_10_mb_reaches_the_function(stub: Emulator, stub_http: Http) -> None:
+    reply = stub_http.post("/items", data=b"x" * MAX_PAYLOAD_BYTES, content_type="text/plain")
+
+    assert reply.status == 200
+    assert stub.functions["EchoFunction"].invocations == 1
 
 
 def test_binary_body_arrives_base64_encoded(stub_http: Http) -> None:

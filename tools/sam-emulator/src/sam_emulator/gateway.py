@@ -6,8 +6,8 @@ would build, guarded by the route's Lambda authorizer (``Auth.Authorizer``, else
 identity source is a 401 without invoking; the returned IAM policy is cached per (authorizer,
 identity) for ``ReauthorizeEvery`` seconds and evaluated against each request's method ARN; its
 ``principalId`` and ``context`` reach the handler as ``requestContext.authorizer``. Errors the gateway
-itself answers (401, 403, unknown route, 429 past the stage's ``MethodSettings`` throttle, authorizer
-failures, a failing or malformed integration: 502) take their status and body from the API's
+itself answers (401, 403, unknown route, 413 for a body over 10 MB, 429 past the stage's ``MethodSettings``
+throttle, authorizer failures, a failing or malformed integration: 502) take their status and body from the API's
 ``GatewayResponses``, with API Gateway's defaults otherwise.
 """
 
@@ -67,9 +67,13 @@ GATEWAY_ERRORS = {
     "AUTHORIZER_FAILURE": GatewayError(500, None, "AuthorizerConfigurationException"),
     "AUTHORIZER_CONFIGURATION_ERROR": GatewayError(500, None, "AuthorizerConfigurationException"),
     "THROTTLED": GatewayError(429, "Too Many Requests", "TooManyRequestsException"),
+    # A body over MAX_PAYLOAD_BYTES: refused before the authorizer and the function.
+    "REQUEST_TOO_LARGE": GatewayError(413, "Request Too Long", "RequestTooLargeException"),
     # A function that raised, or answered something that is not a proxy response: no type of its own.
     "DEFAULT_5XX": GatewayError(502, "Internal server error", "InternalServerErrorException"),
 }
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+"""REST APIs refuse request bodies over 10 MB (10,485,760 bytes), a hard quota of API Gateway."""
 EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
 
 
@@ -247,6 +251,8 @@ class Gateway:
             return self.refuse(self._api_for(request.path), "MISSING_AUTHENTICATION_TOKEN", request_id)
         route, path_parameters = found
         api = self.apis[route.api]
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES or len(request.get_data(cache=True)) > MAX_PAYLOAD_BYTES:
+            return self.refuse(api, "REQUEST_TOO_LARGE", request_id)
         throttle = self._throttles.get(api.logical_id)
         if throttle is not None and not throttle.take():
             return self.refuse(api, "THROTTLED", request_id)
