@@ -27,7 +27,12 @@ from loyalty_service.ports import (
 from loyalty_service.programs import ProgramSource
 from loyalty_service.retries import ContendedState, backoff
 
-MAX_ATTEMPTS = 6
+MAX_CONTENDERS = 8
+"""The simultaneous writers of one account a commit must outlast (a company's buyers, a storefront's retry queue)."""
+MAX_ATTEMPTS = MAX_CONTENDERS + 2
+"""An attempt fails only because another write to the account landed between its read and its write; with k
+contenders each landing once, one commit loses at most k - 1 times, so k attempts suffice. Two more leave room
+for the account's other writers (a cancel, a tier review) in the same moment. The uncontended path is one attempt."""
 
 
 @dataclass(frozen=True)

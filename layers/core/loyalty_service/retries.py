@@ -17,6 +17,7 @@ class ContendedState(Conflict):
         super().__init__("the account is being changed by other requests; retry the same request")
 
 
-def backoff(attempt: int, *, base: float = 0.02) -> None:
-    """Sleep a random time below ``base * 2**attempt`` seconds: full jitter spreads out racing retries."""
-    time.sleep(random.uniform(0, base * 2**attempt))  # jitter, not a secret
+def backoff(attempt: int, *, base: float = 0.02, cap: float = 0.32) -> None:
+    """Sleep a random time below ``base * 2**attempt`` seconds, at most ``cap``: full jitter spreads out racing
+    retries, and the cap keeps ten attempts within about two seconds of pauses, far inside a request's timeout."""
+    time.sleep(random.uniform(0, min(cap, base * 2**attempt)))  # jitter, not a secret
