@@ -74,6 +74,8 @@ CONTENDED_ROUTES = frozenset(
     {
         ("post", "/orders"),
         ("post", "/orders/{order_id}/cancel"),
+        ("post", "/orders/{order_id}/returns"),
+        ("post", "/admin/history"),
         ("post", "/admin/customers/{customer_id}/adjustments"),
         ("post", "/customers/{customer_id}/claims"),
         ("post", "/admin/claims/{claim_id}/fulfil"),
