@@ -18,7 +18,6 @@ from typing import Annotated
 import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from loyalty.backtest import BacktestResult, backtest, warmup_start
@@ -27,6 +26,7 @@ from loyalty.program import Program
 from loyalty_cli import aws
 from loyalty_cli.comparison import Comparison
 from loyalty_cli.documents import ProgramFile, UnusableFile, placed_days, read_orders, read_program
+from loyalty_cli.progress import progress_bar
 from loyalty_cli.tables import print_comparison
 
 DAY = ["%Y-%m-%d"]
@@ -150,14 +150,7 @@ def run(replay: Replay, console: Console) -> BacktestResult:
         console.print(
             f"{replay.left_out:,} orders placed outside {replay.start} to {replay.end} (and its warm-up) left out"
         )
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task(f"replaying {replay.count:,} orders under both programs", total=total)
         result = backtest(
             replay.baseline,

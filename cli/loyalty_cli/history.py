@@ -19,12 +19,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from loyalty.errors import InvalidInput, LoyaltyError
 from loyalty.history import MAX_IMPORT, HistoryImport
 from loyalty.order import Order
 from loyalty_cli import aws
+from loyalty_cli.progress import progress_bar
 
 URL_HELP = "the API's base URL (e.g. http://127.0.0.1:3000); without it, orders go straight into DynamoDB"
 KEY_HELP = "an admin API key (with --url)"
@@ -92,14 +92,7 @@ def command(
 
 def run(file: Path, total: int, sink: Sink, size: int, console: Console) -> Tally:
     tally = Tally()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task(f"importing {file.name}", total=total)
         pending: list[tuple[int, dict[str, Any]]] = []
         for number, payload, problem in _lines(file):

@@ -79,9 +79,9 @@ class CartQuantityBonus(Rule):
     points: Points
 
 
-class MultiplierEvent(Rule):
-    kind: Literal["multiplier_event"]
-    multiplier: Multiplier
+class TimeBoxed(Rule):
+    """A rule in force from ``starts_at`` (included) to ``ends_at`` (excluded)."""
+
     starts_at: InputInstant
     ends_at: InputInstant
 
@@ -93,6 +93,11 @@ class MultiplierEvent(Rule):
 
     def active_at(self, moment: datetime) -> bool:
         return self.starts_at <= moment < self.ends_at
+
+
+class MultiplierEvent(TimeBoxed):
+    kind: Literal["multiplier_event"]
+    multiplier: Multiplier
 
 
 class CategoryMultiplier(Rule):
@@ -132,22 +137,11 @@ class FirstOrderDiscount(Rule):
     percent: Annotated[Decimal, Field(gt=0, le=100, decimal_places=4), DecimalInput]
 
 
-class DiscountEvent(Rule):
+class DiscountEvent(TimeBoxed):
     """A time-boxed discount (source ``event``); only the single highest active one applies."""
 
     kind: Literal["discount_event"]
     percent: Annotated[Decimal, Field(gt=0, le=100, decimal_places=4), DecimalInput]
-    starts_at: InputInstant
-    ends_at: InputInstant
-
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        if self.ends_at <= self.starts_at:
-            raise invalid(("ends_at",), "must be later than starts_at")
-        return self
-
-    def active_at(self, moment: datetime) -> bool:
-        return self.starts_at <= moment < self.ends_at
 
 
 class ProductMultiplier(Rule):
