@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 REGION = "eu-central-1"
 BUYERS = 8
-ROUNDS = 3
+ROUNDS = 2
 POINTS_PER_ORDER = 400
 
 
