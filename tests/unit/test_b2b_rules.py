@@ -172,3 +172,51 @@ def test_a_product_multiplier_follows_the_discounted_share_floored_once() -> Non
 )
 def test_each_mistake_in_a_new_rule_names_its_field(rule: dict[str, Any], field: str) -> None:
     assert field in field_of([rule])
+
+
+@pytest.mark.parametrize(
+    ("segment", "expected"),
+    [
+        ("installer", [("base", 200), ("installers", 300)]),
+        ("retail", [("base", 200)]),
+        (None, [("base", 200)]),
+    ],
+)
+def test_a_rule_with_segments_applies_only_to_accounts_of_those_segments(
+    segment: str | None, expected: list[tuple[str, int]]
+) -> None:
+    # GIVEN a cart bonus for installers only
+    program = program_with(
+        {"id": "installers", "kind": "cart_amount_bonus", "min_amount": "100", "points": 300, "segments": ["installer"]}
+    )
+    # WHEN an account of each kind orders the same cart
+    account = make_account(segment=segment, first_order_at=at("2026-01-01T00:00:00Z"))
+    decision = score(program, account, make_order(lines=[LINE]), {}).decision
+    # THEN only the installer earns the bonus (an account without a segment matches no list)
+    assert [(line.rule, line.points) for line in decision.breakdown] == expected
+
+
+def test_a_discount_event_with_segments_discounts_only_those_segments() -> None:
+    event = {
+        "id": "installer-days",
+        "kind": "discount_event",
+        "percent": "3",
+        "starts_at": "2026-01-01T00:00:00Z",
+        "ends_at": "2027-01-01T00:00:00Z",
+        "segments": ["installer"],
+    }
+    program = program_with(event)
+    order = make_order(lines=[LINE])
+    installer = score(program, make_account(segment="installer"), order, {}).decision
+    retail = score(program, make_account(segment="retail"), order, {}).decision
+    assert [(line.source, line.rule) for line in installer.discounts] == [("event", "installer-days")]
+    assert retail.discounts == ()
+
+
+@pytest.mark.parametrize(
+    ("segments", "field"),
+    [([], "rules.0.segments"), ([""], "rules.0.segments.0"), ("installer", "rules.0.segments")],
+)
+def test_a_wrong_segments_list_names_its_field(segments: Any, field: str) -> None:
+    rule = {"id": "big", "kind": "cart_amount_bonus", "min_amount": "1", "points": 1, "segments": segments}
+    assert field in field_of([rule])

@@ -59,12 +59,17 @@ class Tiers(Document):
 
 class Rule(Document):
     id: Annotated[Identifier, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+    segments: Annotated[frozenset[Identifier], Field(min_length=1, max_length=100)] | None = None
+    """When set, the rule applies only to accounts whose segment is listed (an account without one matches none)."""
 
     @model_validator(mode="after")
     def _id_is_not_reserved(self) -> Self:
         if self.id in RESERVED_RULE_IDS:
             raise invalid(("id",), "this id is reserved for the engine's own ledger lines")
         return self
+
+    def applies_to(self, segment: str | None) -> bool:
+        return self.segments is None or (segment is not None and segment in self.segments)
 
 
 class CartAmountBonus(Rule):

@@ -64,7 +64,8 @@ class Rulebook:
         return change
 
     @classmethod
-    def of(cls, program: Program) -> Rulebook:
+    def of(cls, program: Program, segment: str | None = None) -> Rulebook:
+        """The rules that apply to accounts of ``segment`` (rules with ``segments`` name the ones they apply to)."""
         categories: list[CategoryMultiplier] = []
         events: list[MultiplierEvent] = []
         milestones: list[MilestoneBonus] = []
@@ -75,6 +76,8 @@ class Rulebook:
         first_orders: list[FirstOrderDiscount] = []
         discount_events: list[DiscountEvent] = []
         for rule in program.rules:
+            if not rule.applies_to(segment):
+                continue
             match rule:
                 case ProductMultiplier():
                     products.append(rule)
@@ -115,20 +118,23 @@ def _extra(multiplier: Decimal) -> Decimal:
         return multiplier - 1
 
 
-_kept: dict[int, tuple[Program, Rulebook]] = {}
+_kept: dict[int, tuple[Program, dict[str | None, Rulebook]]] = {}
 
 
-def rulebook(program: Program) -> Rulebook:
-    """The program's rulebook, kept for the last ``KEPT_PROGRAMS`` program objects.
+def rulebook(program: Program, segment: str | None = None) -> Rulebook:
+    """The program's rulebook for one segment, kept for the last ``KEPT_PROGRAMS`` program objects.
 
     Kept by identity, with the program itself so that its id cannot be reused while kept: a
     program is immutable, and a changed copy (``model_copy``) is another object with its own.
+    Each program keeps one book per segment it has scored (a program names a handful of segments).
     """
     kept = _kept.get(id(program))
-    if kept is not None and kept[0] is program:
-        return kept[1]
-    book = Rulebook.of(program)
-    if len(_kept) >= KEPT_PROGRAMS:
-        _kept.pop(next(iter(_kept)), None)
-    _kept[id(program)] = (program, book)
+    if kept is None or kept[0] is not program:
+        if len(_kept) >= KEPT_PROGRAMS:
+            _kept.pop(next(iter(_kept)), None)
+        kept = _kept[id(program)] = (program, {})
+    books = kept[1]
+    book = books.get(segment)
+    if book is None:
+        book = books[segment] = Rulebook.of(program, segment)
     return book

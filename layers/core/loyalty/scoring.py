@@ -76,7 +76,7 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         codes=order.codes,
         known=known_codes,
     )
-    rules = rulebook(program)
+    rules = rulebook(program, account.segment)
     tiers = program.tiers
     held = None
     if tiers is not None:
