@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from loyalty.account import Account
+from loyalty.buyers import added, taken_off
 from loyalty.codes import Code, DiscountCode, DiscountKind, ReferralCode
 from loyalty.decision import BreakdownLine, Decision, IssuedDiscount
 from loyalty.errors import CodeRejected
@@ -201,6 +202,16 @@ def commit_order(
     used = tuple(
         code.model_copy(update={"status": "used", "used_by_order": order.order_id}) for code in scoring.codes.discounts
     )
+    # the buyer's totals are a commit's alone: ``apply_order`` (a backtest's step) has no use for them
+    buyers = added(
+        after.buyers,
+        order.buyer_id,
+        placed_at=order.placed_at,
+        revenue=scoring.eligible_amount,
+        points_earned=decision.points,
+        points_redeemed=decision.points_redeemed,
+    )
+    after = after.model_copy(update={"buyers": buyers})
     return Commit(
         record=record,
         account=after,
@@ -212,10 +223,14 @@ def commit_order(
     )
 
 
-def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCode | None) -> Cancellation:
+def cancel_order(
+    account: Account, record: OrderRecord, issued_code: DiscountCode | None, *, ends_order: bool = True
+) -> Cancellation:
     """Undo a committed order: reverse what it earned, give back what it redeemed, remove its volume.
 
     The tier stays until the nightly review; consumed codes stay consumed; referral counts stay.
+    ``ends_order`` false: ``record`` is the part of a standing order that a return takes off, and the
+    order still counts for its buyer.
     """
     if record.status != "committed":
         raise ValueError(f"order {record.order_id} is {record.status}")
@@ -237,6 +252,14 @@ def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCod
             "lifetime_spend": lifetime,
             "milestones_reached": account.milestones_reached - set(record.milestones),
             "anniversaries_rewarded": anniversaries,
+            "buyers": taken_off(
+                account.buyers,
+                record.buyer_id,
+                revenue=record.eligible_amount,
+                points_earned=earned,
+                points_redeemed=record.decision.points_redeemed,
+                ends_order=ends_order,
+            ),
         }
     )
     revoked = issued_code.code if issued_code is not None and issued_code.status == "active" else None
