@@ -102,7 +102,8 @@ build: $(SAM_STAMP) ## sam build into .aws-sam, then precompile the layer (hash-
 	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode checked-hash $(BUILD_DIR)/CoreLayer/python
 
 # The local stack (local/ on tools/sam-emulator): template.yaml on moto's server, the API on
-# http://127.0.0.1:$${PORT:-3000}. LOCAL_STOREFRONT_KEY / LOCAL_ADMIN_KEY override the local API keys. Ctrl-C stops it.
+# http://127.0.0.1:$${PORT:-3000}. LOCAL_STOREFRONT_KEY / LOCAL_ADMIN_KEY override the local API keys;
+# LOCAL_PARAMETER_OVERRIDES="StorefrontKeyRateLimit=1 ..." overrides template parameters. Ctrl-C stops it.
 run: $(VENV_STAMP) ## start the whole system locally: no AWS account, no Docker (PORT=3000)
 	exec $(VENV)/bin/python -m local
 
