@@ -160,7 +160,7 @@ MAY = {
         "LedgerTable": R,
         "ProgramsTable": R,
     },
-    "UnsubscribeFunction": {"AccountsTable": PU},
+    "UnsubscribeFunction": {"AccountsTable": "UpdateItem"},  # public: it turns the opt-in off, no more
     "EventsFunction": {},
 }
 """Per function, per table, the DynamoDB actions it may call: ``read`` (DynamoDBReadPolicy) or a list."""
