@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from local.stack import LocalKeys, launch
+from local.stack import LocalKeys, launch, parameter_overrides
 from loyalty_aws.keys import ApiKeyStore
+from loyalty_cli.aws import local_usage_plan
 from sam_emulator.server import Launched
 from scripts.create_api_key import main as create_api_key
 from tests.e2e.conftest import STOREFRONT_KEY
@@ -99,3 +100,26 @@ def test_a_key_in_no_usage_plan_is_forbidden(running: Launched) -> None:
     assert status == 403
     message = "this API key is not enabled for this API"
     assert body == {"error": {"code": "forbidden", "message": message, "details": []}}
+
+
+def test_parameter_overrides_read_as_sam_deploy_takes_them() -> None:
+    assert parameter_overrides("StorefrontKeyRateLimit=1  StorefrontKeyDailyQuota=10") == {
+        "StorefrontKeyRateLimit": "1",
+        "StorefrontKeyDailyQuota": "10",
+    }
+    assert parameter_overrides(None) == {}
+
+
+def test_a_parameter_override_without_a_value_is_refused() -> None:
+    with pytest.raises(ValueError, match="'StorefrontKeyRateLimit' is not Name=Value"):
+        parameter_overrides("StorefrontKeyRateLimit")
+
+
+def test_the_key_command_defaults_to_the_local_plan_of_the_role(running: Launched) -> None:
+    meter = running.app.gateway.meter
+    assert meter is not None
+
+    admin_plan = local_usage_plan("admin")
+
+    assert admin_plan == meter.plan_id("AdminUsagePlan")
+    assert local_usage_plan("storefront") == meter.plan_id("StorefrontUsagePlan")
