@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from loyalty.errors import InvalidInput
 from loyalty.types import Amount, DecimalInput, Flag, Identifier, InputInstant, Multiplier, Percent, Points, invalid
 
-RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust"})
+RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust", "partner"})
 """Names the engine itself writes into ``breakdown[].rule`` and the ledger."""
 
 
@@ -194,6 +194,14 @@ class Referral(Document):
     max_referrals: Annotated[int, Field(strict=True, ge=1)] | None = None
 
 
+class Partners(Document):
+    """Credit for the partner (a distributor) that brought an order: points on its own account."""
+
+    points_per_unit: Amount
+    counts_toward_tier: Flag = False
+    """When set, the order's volume also counts toward the partner's tier."""
+
+
 class Emails(Document):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -225,6 +233,7 @@ class Program(Document):
     rules: Annotated[list[ProgramRule], Field(max_length=200)] = []
     next_purchase_discount: NextPurchaseDiscount | None = None
     referral: Referral | None = None
+    partners: Partners | None = None
     emails: Emails | None = None
     rewards: Annotated[list[Reward], Field(max_length=200)] = []
 
