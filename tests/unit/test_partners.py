@@ -77,7 +77,8 @@ class TestCredit:
         assert partner.partner_totals == PartnerTotals(orders=1, sales=Decimal("100.99"), points=50)
         assert commit.decision.partner is not None
         assert commit.decision.partner.model_dump() == {"partner_id": "DIST", "points": 50}
-        assert commit.record.partner is not None and commit.record.partner.points == 50
+        assert commit.record.partner is not None
+        assert commit.record.partner.points == 50
 
     def test_the_customer_earns_as_before(self) -> None:
         program = partner_program()
@@ -87,11 +88,13 @@ class TestCredit:
 
         assert with_partner.decision.points == without.decision.points == 100
         assert with_partner.account.balance == without.account.balance == 100
-        assert without.decision.partner is None and without.partner is None
+        assert without.decision.partner is None
+        assert without.partner is None
 
     def test_the_volume_counts_toward_the_partners_tier_and_upgrades_it(self) -> None:
         # GIVEN DIST at Bronze with 995 items in its window
-        partner = distributor(tier="Bronze", buckets=(VolumeBucket(day=date(2026, 11, 1), items=995, spend=Decimal(0)),))
+        window = (VolumeBucket(day=date(2026, 11, 1), items=995, spend=Decimal(0)),)
+        partner = distributor(tier="Bronze", buckets=window)
 
         # WHEN an order of 5 items it brought commits
         commit = committed(partner_program(), brought(lines=[{"sku": "B", "quantity": 5, "unit_price": "20"}]), partner)
@@ -119,7 +122,8 @@ class TestCredit:
         assert commit.partner.account.balance == 0
         assert commit.partner.ledger == ()
         assert commit.partner.account.partner_totals == PartnerTotals(orders=1, sales=Decimal(100), points=0)
-        assert commit.decision.partner is not None and commit.decision.partner.points == 0
+        assert commit.decision.partner is not None
+        assert commit.decision.partner.points == 0
 
 
 class TestRefusals:
@@ -238,7 +242,9 @@ rates = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10"), places=2
 
 @settings(max_examples=60, deadline=None)
 @given(price=amounts, quantity=st.integers(1, 50), rate=rates, spent=st.integers(0, 100))
-def test_partner_credit_is_reversed_exactly_by_a_cancel(price: Decimal, quantity: int, rate: Decimal, spent: int) -> None:
+def test_partner_credit_is_reversed_exactly_by_a_cancel(
+    price: Decimal, quantity: int, rate: Decimal, spent: int
+) -> None:
     program = partner_program(points_per_unit=str(rate))
     before = distributor(tier="Bronze")
     commit = committed(program, brought(lines=[{"sku": "A", "quantity": quantity, "unit_price": str(price)}]), before)
@@ -280,7 +286,10 @@ def test_the_partners_balance_is_the_sum_of_its_ledger_after_any_sequence(
                 order_id=f"SO-{number}",
                 customer_id=customer_id,
                 partner_id="DIST",
-                lines=[{"sku": "A", "quantity": size, "unit_price": "12.35"}, {"sku": "B", "quantity": 1, "unit_price": "7"}],
+                lines=[
+                    {"sku": "A", "quantity": size, "unit_price": "12.35"},
+                    {"sku": "B", "quantity": 1, "unit_price": "7"},
+                ],
             )
             commit = commit_order(program, Account(customer_id=customer_id), order, {}, mint=mint, partner=partner)
             assert commit.partner is not None
