@@ -175,6 +175,11 @@ ProgramRule = Annotated[
 
 R = TypeVar("R", bound=Rule)
 
+MAX_EARNING_RULES = 50
+"""Rules that may each add a breakdown line, hence a ledger entry, to one commit. With the engine's own lines,
+20 codes, a referral and a partner, the largest commit stays under DynamoDB's 100 items a transaction."""
+NON_EARNING_KINDS = frozenset({"free_product", "first_order_discount", "discount_event"})
+
 
 class NextPurchaseDiscount(Document):
     percent: Annotated[Decimal, Field(gt=0, le=100), DecimalInput]
@@ -244,6 +249,17 @@ class Program(Document):
             if rule.id in seen:
                 raise invalid(("rules", index, "id"), "rule ids must be unique")
             seen.add(rule.id)
+        return self
+
+    @model_validator(mode="after")
+    def _earning_rules_fit_one_transaction(self) -> Self:
+        earning = [index for index, rule in enumerate(self.rules) if rule.kind not in NON_EARNING_KINDS]
+        if len(earning) > MAX_EARNING_RULES:
+            raise invalid(
+                ("rules", earning[MAX_EARNING_RULES]),
+                f"at most {MAX_EARNING_RULES} rules that earn points: each writes a ledger entry in the order's "
+                "one transaction",
+            )
         return self
 
     @model_validator(mode="after")
