@@ -90,8 +90,10 @@ class DynamoCustomerStore(DynamoAdapter):
         An account not stored yet is created with a zero balance (an order fills in the rest). A profile
         sent after an erasure is new data from the storefront: the account is no longer marked erased.
         """
+        # the flag is stored only when set: the profile of an account that is no partner reads as it always did
+        unset = None if profile.partner else {"partner"}
         values: dict[str, Any] = {
-            ":profile": profile.model_dump(mode="json", exclude_none=True),
+            ":profile": profile.model_dump(mode="json", exclude_none=True, exclude=unset),
             ":zero": 0,
             ":one": 1,
         }
