@@ -191,6 +191,37 @@ class TestCredit:
         assert reconcile(dynamodb) == {"ACME": 70, "DIST": 35}
         assert summary(customers, "DIST").body["partner"] == {"orders": 1, "sales": "70.35", "points": 35}
 
+    def test_a_commit_whose_partner_was_written_meanwhile_is_retried_and_credits_once(
+        self, orders: ModuleType, customers: ModuleType, distributor: None, dynamodb: Any
+    ) -> None:
+        # GIVEN another write lands on DIST between the commit's read and its transaction
+        client = clients.dynamodb()
+        moved: list[str] = []
+
+        def move_partner(model: Any, **_: Any) -> None:
+            if model.name == "TransactWriteItems" and not moved:
+                moved.append("DIST")
+                client.update_item(
+                    TableName=settings().accounts_table,
+                    Key={"customer_id": {"S": "DIST"}},
+                    UpdateExpression="SET version = version + :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}},
+                )
+
+        client.meta.events.register("provide-client-params.dynamodb", move_partner)
+        try:
+            with recorded_calls() as calls:
+                response = commit(orders, order())
+        finally:
+            client.meta.events.unregister("provide-client-params.dynamodb", move_partner)
+
+        # THEN the commit read again and wrote once more, under a request token of its own
+        assert response.status == 201
+        transactions = [params for operation, params in calls if operation == "TransactWriteItems"]
+        assert len(transactions) == 2
+        assert transactions[0]["ClientRequestToken"] != transactions[1]["ClientRequestToken"]
+        assert reconcile(dynamodb) == {"ACME": 100, "DIST": 50}
+
 
 class TestRefusals:
     def test_a_program_without_partners_refuses_partner_id(

@@ -123,7 +123,9 @@ class DynamoOrderStore(DynamoAdapter):
         if commit.referral is not None:
             self._convert_referral(write, commit.referral, referrer)
         self._write_partner(write, commit.partner, partner)
-        token = request_token("commit", commit.record.order_id, commit.record.fingerprint, account.before.version)
+        token = request_token(
+            "commit", commit.record.order_id, commit.record.fingerprint, account.before.version, *_read(partner)
+        )
         write.write(self.client, on_conflict=_order_conflict, token=token)
 
     def save_cancel(
@@ -143,7 +145,7 @@ class DynamoOrderStore(DynamoAdapter):
         if cancellation.revoked_code is not None:
             self._revoke(write, cancellation.revoked_code)
         self._write_partner(write, cancellation.partner, partner)
-        token = request_token("cancel", cancellation.record.order_id, account.before.version)
+        token = request_token("cancel", cancellation.record.order_id, account.before.version, *_read(partner))
         write.write(self.client, token=token)
 
     def save_return(
@@ -173,7 +175,9 @@ class DynamoOrderStore(DynamoAdapter):
         if returned.revoked_code is not None:
             self._revoke(write, returned.revoked_code)
         self._write_partner(write, returned.partner, partner)
-        token = request_token("return", returned.record.order_id, returned.result.return_id, account.before.version)
+        token = request_token(
+            "return", returned.record.order_id, returned.result.return_id, account.before.version, *_read(partner)
+        )
         write.write(self.client, token=token)
 
     def _write_partner(self, write: Transaction, update: PartnerUpdate | None, change: AccountChange | None) -> None:
@@ -250,6 +254,11 @@ class DynamoOrderStore(DynamoAdapter):
             discount_code_item(code, self.config.due_shards),
             ConditionExpression="attribute_not_exists(code)",
         )
+
+
+def _read(partner: AccountChange | None) -> tuple[int, ...]:
+    """The partner's version read, for the request token: a retry after the partner moved is another write."""
+    return () if partner is None else (partner.before.version,)
 
 
 def _order_conflict(failed: list[str]) -> Exception | None:
