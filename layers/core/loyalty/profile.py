@@ -23,6 +23,8 @@ class Profile(BaseModel):
     segment: Identifier | None = None
     locale: Locale = "en"
     email_opt_in: Flag = False
+    partner: Flag = False
+    """A partner (distributor): orders it brings name it in ``partner_id`` and credit it."""
     redeemers: Annotated[tuple[Identifier, ...], Field(max_length=MAX_REDEEMERS)] | None = None
     """The buyers who may spend the company's points (``loyalty.buyers``); ``None``: any buyer, ``[]``: nobody."""
 
