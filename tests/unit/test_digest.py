@@ -321,9 +321,9 @@ def test_every_rule_of_an_order_is_described_in_plain_words_in_scoring_order(pro
         ("3x event", 900),
         ("bonus for orders over 15,000.00 EUR", 5000),
         ("bonus for 500 items or more", 1000),
+        ("Gold bonus per order", 100),
         ("milestone bonus: 100,000.00 EUR in purchases", 20000),
         ("anniversary bonus", 1000),
-        ("Gold bonus per order", 100),
     ]
     assert (order.order_id, order.placed_at, order.earned, order.points, order.cancelled) == (
         "SO-7",

@@ -212,10 +212,13 @@ def commit_order(
     )
 
 
-def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCode | None) -> Cancellation:
+def cancel_order(
+    account: Account, record: OrderRecord, issued_code: DiscountCode | None, *, order_ends: bool = True
+) -> Cancellation:
     """Undo a committed order: reverse what it earned, give back what it redeemed, remove its volume.
 
     The tier stays until the nightly review; consumed codes stay consumed; referral counts stay.
+    ``order_ends=False`` (a partial return) leaves the order itself standing: it still counts as one order.
     """
     if record.status != "committed":
         raise ValueError(f"order {record.order_id} is {record.status}")
@@ -233,7 +236,13 @@ def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCod
     after = account.model_copy(
         update={
             "wallet": wallet,
-            "buckets": remove_volume(account.buckets, record.placed_at.date(), record.items, record.eligible_amount),
+            "buckets": remove_volume(
+                account.buckets,
+                record.placed_at.date(),
+                record.items,
+                record.eligible_amount,
+                orders=1 if order_ends else 0,
+            ),
             "lifetime_spend": lifetime,
             "milestones_reached": account.milestones_reached - set(record.milestones),
             "anniversaries_rewarded": anniversaries,

@@ -134,7 +134,7 @@ def return_lines(
             "anniversary": kept_before.anniversary if full else None,
         }
     )
-    cancellation = cancel_order(account, step, issued_code if full else None)
+    cancellation = cancel_order(account, step, issued_code if full else None, order_ends=full)
     result = ReturnRecord(
         return_id=request.return_id,
         fingerprint=request.fingerprint(record.order_id),
