@@ -194,7 +194,8 @@ def test_a_margin_line_never_exceeds_the_floor_of_the_margin_times_its_points_pe
     scenario = redeeming(data, scenario)
     decision = scored(scenario).decision
     costed = [line for line in scenario.order.lines if line.unit_cost is not None]
-    margin = sum((max(line.unit_price - (line.unit_cost or 0), Decimal(0)) * line.quantity for line in costed), Decimal(0))
+    margins = [max(line.unit_price - (line.unit_cost or 0), Decimal(0)) * line.quantity for line in costed]
+    margin = sum(margins, Decimal(0))
     earned = {line.rule: line.points for line in decision.breakdown}
     # THEN each margin line earns at most floor(margin x points_per_unit): the eligible share is at most 1
     for rule in scenario.program.rules_of(MarginPoints):
