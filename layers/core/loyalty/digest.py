@@ -56,6 +56,7 @@ ReasonKind = Literal[
     "cart_quantity",
     "milestone",
     "anniversary",
+    "margin",
     "referral",
     "redeemed",
     "cancelled",
@@ -358,6 +359,8 @@ def _describe_rule(rule: ProgramRule, currency: str) -> Reason:
             return Reason(kind="milestone", rule=rule.id, amount=amount, text=text)
         case AnniversaryBonus():
             return Reason(kind="anniversary", rule=rule.id, text="anniversary bonus")
+        case MarginPoints():
+            return Reason(kind="margin", rule=rule.id, text="points on the margin")
     return Reason(kind="other", rule=rule.id, text=f"bonus points ({rule.id})")
 
 
