@@ -20,7 +20,11 @@ pytestmark = pytest.mark.integration
 TIERS = {
     "basis": "orders",
     "window_days": 30,
-    "levels": [{"name": "Bronze", "threshold": 0}, {"name": "Silver", "threshold": 3}, {"name": "Gold", "threshold": 10}],
+    "levels": [
+        {"name": "Bronze", "threshold": 0},
+        {"name": "Silver", "threshold": 3},
+        {"name": "Gold", "threshold": 10},
+    ],
 }
 
 
