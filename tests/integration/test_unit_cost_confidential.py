@@ -142,3 +142,20 @@ def test_a_unit_cost_is_kept_in_the_order_record_and_shown_nowhere(
     emails = sent_emails(REGION)
     assert len(emails) == 1
     assert MARKER not in json.dumps(emails, default=str)
+
+
+def test_a_refused_unit_cost_is_named_by_its_field_not_shown(
+    api: Api, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN an order whose cost has five decimals
+    caplog.set_level(logging.INFO)
+    line = {**ORDER["lines"][0], "unit_cost": MARKER + "1"}
+    # WHEN it is committed and previewed
+    answers = [api.commit({**ORDER, "lines": [line]}), api.preview({**ORDER, "lines": [line]})]
+    # THEN both are a 422 naming the line's field, and neither the answer nor the log shows the cost
+    for answer in answers:
+        assert answer.status == 422
+        assert [detail["field"] for detail in answer.body["error"]["details"]] == ["lines.0.unit_cost"]
+        assert MARKER not in json.dumps(answer.body)
+    output = capfd.readouterr()
+    assert MARKER not in output.out + output.err + caplog.text
