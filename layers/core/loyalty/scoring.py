@@ -326,7 +326,12 @@ def _tier_change(
     tiers = program.tiers
     if tiers is None or held is None:
         return None
-    added = {"quantity": Decimal(cart.items), "orders": Decimal(1)}.get(tiers.basis, eligible)
+    if tiers.basis == "quantity":
+        added = Decimal(cart.items)
+    elif tiers.basis == "orders":
+        added = Decimal(1)  # this order, standing from its commit
+    else:
+        added = eligible
     volume = EXACT.add(window_volume(tiers, account.buckets, order.placed_at), added)
     after = higher(tiers, held, level_for(tiers, volume))
     return rules.tier_change(held.name, after.name)
