@@ -443,3 +443,22 @@ class TestDifferenceDistribution:
             (2, 2, 2),
         ]
         assert difference_bins([]) == ()
+
+
+def test_a_candidate_with_tiers_by_orders_counts_each_replayed_order_once(program: Program) -> None:
+    # GIVEN three small orders of ACME and one of BETA, and a candidate whose Silver takes 3 orders
+    orders = [order(f"SO-{day}", f"2026-06-{day:02d}T10:00:00Z") for day in (1, 2, 3)]
+    orders.append(order("SO-9", "2026-06-09T10:00:00Z", customer="BETA"))
+    tiers = {
+        "basis": "orders",
+        "window_days": 365,
+        "levels": [{"name": "Bronze", "threshold": 0}, {"name": "Silver", "threshold": 3}],
+    }
+    candidate = make_program(tiers=tiers)
+
+    # WHEN both replay them
+    result = backtest(program, candidate, orders, start=START, end=END, baseline_version=1)
+
+    # THEN under the candidate ACME reached Silver with its third order (3 items: Bronze under the baseline)
+    assert result.candidate.tiers == (TierCount(tier="Bronze", accounts=1), TierCount(tier="Silver", accounts=1))
+    assert result.difference.accounts_changing_tier == 1
