@@ -287,3 +287,34 @@ def test_a_bucket_stored_before_orders_were_counted_reads_as_no_orders() -> None
     assert account.buckets == (VolumeBucket(day=date(2026, 11, 1), items=5, spend=Decimal(100), orders=0),)
     left = remove_volume(account.buckets, date(2026, 11, 1), 2, Decimal(40))
     assert left == (VolumeBucket(day=date(2026, 11, 1), items=3, spend=Decimal(60), orders=0),)
+
+
+def test_an_order_a_partner_brought_counts_one_order_toward_its_tier_until_it_stands_no_more() -> None:
+    # GIVEN partners whose brought orders count toward their tier, by orders
+    program = program_with(tiers=ORDER_TIERS, partners={"points_per_unit": "0.5", "counts_toward_tier": True})
+    order = make_order(partner_id="DIST", lines=[DRILLS, CABLE])
+    commit = commit_order(
+        program, make_account(), order, {}, mint=minting("NP-1"), partner=Account(customer_id="DIST", partner=True)
+    )
+    assert commit.partner is not None
+    # WHEN the cable comes back, then the drills
+    part = return_lines(
+        commit.account,
+        commit.record,
+        ReturnRequest(return_id="R1", lines=[{"sku": "CABLE", "quantity": 1}]),  # type: ignore[list-item]
+        None,
+        commit.partner.account,
+    )
+    assert part.partner is not None
+    rest = return_lines(
+        part.account,
+        part.record,
+        ReturnRequest(return_id="R2", lines=[{"sku": "DRILL-18V", "quantity": 2}]),  # type: ignore[list-item]
+        None,
+        part.partner.account,
+    )
+    # THEN the partner's order counts after the partial return, and no more after the full one
+    assert [bucket.orders for bucket in commit.partner.account.buckets] == [1]
+    assert [bucket.orders for bucket in part.partner.account.buckets] == [1]
+    assert rest.partner is not None
+    assert rest.partner.account.buckets == ()
