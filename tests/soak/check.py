@@ -41,34 +41,9 @@ def violations(client: Any, ledgers: list[Ledger]) -> list[str]:
     used: Counter[str] = Counter()
     limited = 0
     for ledger in ledgers:
-        for kind, key, status, body in ledger.unexpected:
-            found.append(f"{kind} {key}: unexpected {status} {body}")
-        for order_id, sent in ledger.orders.items():
-            committed = sent.status in (200, 201)
-            if committed:
-                if stored_orders[order_id] != 1:
-                    found.append(f"{order_id}: committed, stored {stored_orders[order_id]} times")
-                points = by_order[order_id]
-                if points["earn"] != sent.answer["points"]:
-                    found.append(f"{order_id}: earned {sent.answer['points']}, ledger says {points['earn']}")
-                if points["redeem"] != -sent.answer["points_redeemed"]:
-                    found.append(f"{order_id}: redeemed {sent.answer['points_redeemed']}, ledger {points['redeem']}")
-                for discount in sent.answer["discounts"]:
-                    if discount["source"] == "code":
-                        used[discount["code"]] += 1
-            elif stored_orders[order_id] or by_order.get(order_id):
-                found.append(f"{order_id}: answered {sent.status}, yet stored or in the ledger")
-            for status, body in sent.again:
-                if (status, body) != (200, sent.answer):
-                    found.append(f"{order_id}: replay answered {status} {body}, first {sent.status} {sent.answer}")
-        for order_id, status, body in ledger.conflicts:
-            if status != 409 or body["error"]["code"] != "order_conflict":
-                found.append(f"{order_id}: conflicting replay answered {status} {body}")
-        for group in (ledger.cancels, ledger.returns, ledger.claims):
-            for key, sent in group.items():
-                for status, body in sent.again:
-                    if status != 200 or body != sent.answer:
-                        found.append(f"{key}: {sent.kind} again answered {status} {body}, first {sent.answer}")
+        found += [f"{kind} {key}: unexpected {status} {body}" for kind, key, status, body in ledger.unexpected]
+        found += _orders(ledger, stored_orders, by_order, used)
+        found += _replays(ledger)
         limited += sum(
             1
             for sent in ledger.claims.values()
@@ -95,3 +70,41 @@ def differences(before: dict[str, list[str]], after: dict[str, list[str]]) -> li
         new = set(after.get(table, [])) - set(before.get(table, []))
         changed += [f"{table}: - {item}" for item in sorted(gone)] + [f"{table}: + {item}" for item in sorted(new)]
     return changed
+
+
+def _orders(
+    ledger: Ledger, stored_orders: Counter[str], by_order: dict[str, Counter[str]], used: Counter[str]
+) -> list[str]:
+    """Each committed order stored once and in the ledger once (its points and redemption); the others nowhere."""
+    found = []
+    for order_id, sent in ledger.orders.items():
+        if sent.status not in (200, 201):
+            if stored_orders[order_id] or by_order.get(order_id):
+                found.append(f"{order_id}: answered {sent.status}, yet stored or in the ledger")
+            continue
+        if stored_orders[order_id] != 1:
+            found.append(f"{order_id}: committed, stored {stored_orders[order_id]} times")
+        points = by_order[order_id]
+        if points["earn"] != sent.answer["points"]:
+            found.append(f"{order_id}: earned {sent.answer['points']}, ledger says {points['earn']}")
+        if points["redeem"] != -sent.answer["points_redeemed"]:
+            found.append(f"{order_id}: redeemed {sent.answer['points_redeemed']}, ledger {points['redeem']}")
+        used.update(discount["code"] for discount in sent.answer["discounts"] if discount["source"] == "code")
+    return found
+
+
+def _replays(ledger: Ledger) -> list[str]:
+    """Every replay answered 200 with its first answer; every conflicting replay refused."""
+    found = [
+        f"{order_id}: conflicting replay answered {status} {body}"
+        for order_id, status, body in ledger.conflicts
+        if status != 409 or body["error"]["code"] != "order_conflict"
+    ]
+    for group in (ledger.orders, ledger.cancels, ledger.returns, ledger.claims):
+        for key, sent in group.items():
+            found += [
+                f"{key}: {sent.kind} again answered {status} {body}, first {sent.status} {sent.answer}"
+                for status, body in sent.again
+                if (status, body) != (200, sent.answer)
+            ]
+    return found

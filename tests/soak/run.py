@@ -23,6 +23,7 @@ from sam_emulator.environment import environment, offline_aws
 from sam_emulator.serial import serialise_dynamodb
 from tests.soak.check import differences, snapshot, violations
 from tests.soak.faults import FaultInjector, FaultRates, short_backoff
+from tests.soak.undo import undo_log_transactions
 from tests.soak.workload import REWARDS, Codes, Ledger, Worker
 from tests.support.api import activate
 from tests.support.events import scheduled_event, sqs_event
@@ -91,6 +92,7 @@ def soak_stack(seed: int, rates: FaultRates) -> Iterator[tuple[Any, FaultInjecto
         stack_.enter_context(offline_aws(REGION, extra=variables))
         stack_.enter_context(mock_aws())
         stack_.enter_context(request_tokens())
+        stack_.enter_context(undo_log_transactions())
         stack_.enter_context(short_backoff())
         settings.cache_clear()
         clients.reset()
