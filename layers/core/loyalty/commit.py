@@ -251,14 +251,13 @@ def cancel_order(
     issued_code: DiscountCode | None,
     partner: Account | None = None,
     *,
-    ends_order: bool = True,
+    order_ends: bool = True,
 ) -> Cancellation:
     """Undo a committed order: reverse what it earned, give back what it redeemed, remove its volume.
 
     The tier stays until the nightly review; consumed codes stay consumed; referral counts stay.
+    ``order_ends=False`` (a partial return) leaves the order itself standing: it still counts as one order.
     ``partner``, the account of ``record.partner`` when the order had one, loses what it was credited.
-    ``ends_order`` false: ``record`` is the part of a standing order that a return takes off, and the
-    order still counts for its buyer.
     """
     if record.status != "committed":
         raise ValueError(f"order {record.order_id} is {record.status}")
@@ -276,7 +275,13 @@ def cancel_order(
     after = account.model_copy(
         update={
             "wallet": wallet,
-            "buckets": remove_volume(account.buckets, record.placed_at.date(), record.items, record.eligible_amount),
+            "buckets": remove_volume(
+                account.buckets,
+                record.placed_at.date(),
+                record.items,
+                record.eligible_amount,
+                orders=1 if order_ends else 0,
+            ),
             "lifetime_spend": lifetime,
             "milestones_reached": account.milestones_reached - set(record.milestones),
             "anniversaries_rewarded": anniversaries,
@@ -286,7 +291,7 @@ def cancel_order(
                 revenue=record.eligible_amount,
                 points_earned=earned,
                 points_redeemed=record.decision.points_redeemed,
-                ends_order=ends_order,
+                ends_order=order_ends,
             ),
         }
     )
