@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from loyalty.membership import Membership, is_member
 from loyalty.program import Program
 from loyalty.tiers import VolumeBucket
 from loyalty.types import Identifier, Instant, Points
@@ -27,6 +28,8 @@ class Account(BaseModel):
     anniversaries_rewarded: Points = 0
     """How many anniversaries of the first order have been rewarded (or passed without an order)."""
     milestones_reached: frozenset[str] = frozenset()
+    membership: Membership | None = None
+    """Enrolment through ``PUT /customers/{id}/membership``: read only by ``invite`` and ``paid`` programs."""
 
     @property
     def balance(self) -> int:
@@ -35,6 +38,10 @@ class Account(BaseModel):
     @property
     def has_ordered(self) -> bool:
         return self.first_order_at is not None
+
+    def is_member(self, program: Program, placed_at: datetime) -> bool:
+        """Whether an order placed at ``placed_at`` is a member's (SPEC section 9): it earns only then."""
+        return is_member(program.enrollment.mode, self.membership, placed_at)
 
     def excluded_from(self, program: Program) -> bool:
         return self.segment is not None and self.segment in program.excluded_segments

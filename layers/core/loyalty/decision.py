@@ -75,6 +75,8 @@ class Decision(Output):
     effects: tuple[Effect, ...]
     rejected_codes: tuple[RejectedCode, ...]
     tier: TierChange | None
+    member: bool = True
+    """Whether the account is a member for this order (SPEC section 9); records older than it were members."""
     issued_discount: IssuedDiscount | None = None
     balance: int | None = None
     program_version: int | None = None

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.account import Account
+from loyalty.membership import Membership
 from loyalty.profile import Profile
 from loyalty.tiers import VolumeBucket
 from loyalty.types import parse_instant
@@ -22,6 +23,25 @@ from loyalty_service.ports import AccountChange, AccountRecord
 
 def parse_time(text: str | None) -> datetime | None:
     return parse_instant(text) if text else None
+
+
+def membership_from_value(value: Mapping[str, Any] | None) -> Membership | None:
+    if not value:
+        return None
+    return Membership(
+        member=bool(value["member"]), since=parse_instant(value["since"]), until=parse_time(value.get("until"))
+    )
+
+
+def membership_value(membership: Membership | None) -> dict[str, Any] | None:
+    """``{member, since, until}`` as the ``membership.changed`` event reads it (``until`` null: no end)."""
+    if membership is None:
+        return None
+    return {
+        "member": membership.member,
+        "since": timestamp(membership.since),
+        "until": timestamp(membership.until) if membership.until else None,
+    }
 
 
 def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> AccountRecord:
@@ -54,6 +74,7 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         first_order_at=parse_time(values.get("first_order_at")),
         anniversaries_rewarded=values.get("anniversaries_rewarded", 0),
         milestones_reached=frozenset(values.get("milestones_reached", [])),
+        membership=membership_from_value(values.get("membership")),
     )
     profile = values.get("profile")
     review = values.get("tier_review_key")
@@ -156,6 +177,7 @@ def account_item(
         "first_order_at": timestamp(account.first_order_at) if account.first_order_at else None,
         "anniversaries_rewarded": account.anniversaries_rewarded,
         "milestones_reached": sorted(account.milestones_reached),
+        "membership": membership_value(account.membership),
         "referral_code": referral_code,
         "last_event_at": timestamp(last_event_at) if last_event_at else None,
         "last_digest_at": timestamp(last_digest_at) if last_digest_at else None,
