@@ -84,6 +84,7 @@ class TestSummary:
             ],
             "referral": None,
             "membership": {"member": True, "since": "2026-11-02T10:00:00Z", "until": None},
+            "partner": None,
         }
 
     def test_the_summary_shows_the_referral_code_once_requested(self, api: Api) -> None:

@@ -89,6 +89,7 @@ class TestSummarize:
             ],
             "referral": {"code": "R9QK2M7TX", "referrals": 1},
             "membership": {"member": True, "since": "2026-11-02T10:00:00Z", "until": None},
+            "partner": None,
         }
 
     def test_progress_is_measured_at_the_last_event_not_at_now(self, program: Program) -> None:

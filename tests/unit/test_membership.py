@@ -316,3 +316,19 @@ def test_a_reward_claim_by_a_non_member_is_refused_not_member() -> None:
         service.claim("ACME", ClaimRequest(claim_id="C1", reward_id="warranty"))
 
     assert store.accounts["ACME"].account.balance == 2125
+
+
+def test_a_non_members_order_credits_its_partner_nothing() -> None:
+    # GIVEN an invite-only program crediting partners 0.5 a unit, and a never-enrolled customer
+    program = make_program(enrollment={"mode": "invite"}, partners={"points_per_unit": "0.5", "counts_toward_tier": False})
+    partner = Account(customer_id="DIST", partner=True)
+    order = make_order(partner_id="DIST", lines=[{"sku": "BOLT", "quantity": 1, "unit_price": "100.99"}])
+
+    # WHEN its order of 100.99 brought by DIST commits
+    commit = commit_order(program, make_account(), order, {}, mint=minting(), partner=partner)
+
+    # THEN DIST is credited 0 points (a member's order would give floor(50.495) = 50)
+    assert commit.decision.partner is not None
+    assert commit.decision.partner.points == 0
+    assert commit.partner is not None
+    assert commit.partner.account.balance == 0

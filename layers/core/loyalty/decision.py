@@ -62,6 +62,11 @@ class IssuedDiscount(Output):
     expires_at: Instant
 
 
+class PartnerCredit(Output):
+    partner_id: str
+    points: int
+
+
 class Decision(Output):
     order_id: str
     customer_id: str
@@ -77,6 +82,8 @@ class Decision(Output):
     tier: TierChange | None
     member: bool = True
     """Whether the account is a member for this order (SPEC section 9); records older than it were members."""
+    partner: PartnerCredit | None = None
+    """What the order credits (a preview: would credit) the partner that brought it."""
     issued_discount: IssuedDiscount | None = None
     balance: int | None = None
     program_version: int | None = None

@@ -71,6 +71,15 @@ class MembershipBody(Body):
         return cls(member=status.member, since=status.since, until=status.until)
 
 
+class PartnerTotalsBody(Body):
+    orders: int
+    """Standing orders the partner brought."""
+    sales: Money
+    """Their eligible amounts, returns deducted."""
+    points: int
+    """The partner credit they still stand for."""
+
+
 class AccountSummaryBody(Body):
     customer_id: str
     segment: str | None
@@ -85,6 +94,8 @@ class AccountSummaryBody(Body):
     """In an ``open`` program every account is a member from its first order: ``{"member": true, "since":
     first order (``null`` before it), "until": null}``, whatever was stored; otherwise the stored membership
     (none: ``{"member": false, "since": null, "until": null}``)."""
+    partner: PartnerTotalsBody | None = None
+    """A partner's brought orders (``null`` for an account that is not a partner)."""
 
     @classmethod
     def of(cls, summary: AccountSummary) -> AccountSummaryBody:
@@ -107,6 +118,9 @@ class AccountSummaryBody(Body):
             ),
             referral=ReferralStatus(code=referral.code, referrals=referral.referrals) if referral else None,
             membership=MembershipBody.of(summary.membership),
+            partner=PartnerTotalsBody(orders=totals.orders, sales=totals.sales, points=totals.points)
+            if (totals := summary.partner)
+            else None,
         )
 
 

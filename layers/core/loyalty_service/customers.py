@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from loyalty.account import Account
+from loyalty.account import Account, PartnerTotals
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.errors import NotFound
 from loyalty.membership import MembershipRequest, MembershipStatus, change_membership, membership_status
@@ -37,6 +37,8 @@ class AccountSummary:
     discounts: tuple[DiscountCode, ...]
     referral: ReferralCode | None
     membership: MembershipStatus
+    partner: PartnerTotals | None = None
+    """For a partner: what the orders it brought add up to (``None`` for other accounts)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def summarize(program: Program, record: AccountRecord, codes: Iterable[Code], *,
         membership=membership_status(
             program.enrollment.mode, account.membership, first_order_at=account.first_order_at, now=now
         ),
+        partner=account.partner_totals if account.partner else None,
     )
 
 
