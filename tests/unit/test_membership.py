@@ -320,7 +320,8 @@ def test_a_reward_claim_by_a_non_member_is_refused_not_member() -> None:
 
 def test_a_non_members_order_credits_its_partner_nothing() -> None:
     # GIVEN an invite-only program crediting partners 0.5 a unit, and a never-enrolled customer
-    program = make_program(enrollment={"mode": "invite"}, partners={"points_per_unit": "0.5", "counts_toward_tier": False})
+    partners = {"points_per_unit": "0.5", "counts_toward_tier": False}
+    program = make_program(enrollment={"mode": "invite"}, partners=partners)
     partner = Account(customer_id="DIST", partner=True)
     order = make_order(partner_id="DIST", lines=[{"sku": "BOLT", "quantity": 1, "unit_price": "100.99"}])
 
