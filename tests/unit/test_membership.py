@@ -142,7 +142,9 @@ class TestNonMemberOrders:
         assert commit.issued_code is None
         assert commit.decision.issued_discount is None
         assert commit.account.lifetime_spend == Decimal("900.00")
-        assert commit.account.buckets[-1] == VolumeBucket(day=date(2026, 11, 20), items=2000, spend=Decimal("900.00"))
+        assert commit.account.buckets[-1] == VolumeBucket(
+            day=date(2026, 11, 20), items=2000, spend=Decimal("900.00"), orders=1
+        )
         assert (commit.account.balance, commit.ledger) == (2125, ())
 
     def test_each_code_it_carries_is_rejected_not_member_in_a_preview(self) -> None:
