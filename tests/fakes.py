@@ -18,6 +18,7 @@ from loyalty.buyers import Buyers
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.commit import Cancellation, Commit, OrderRecord
 from loyalty.ledger import LedgerEntry
+from loyalty.membership import Membership
 from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
@@ -355,6 +356,14 @@ class InMemoryCustomerStore:
         record = replace(before, account=account, profile=profile, version=before.version + 1)
         self.accounts[customer_id] = record
         return record
+
+    def save_membership(self, before: AccountRecord, membership: Membership) -> None:
+        self.calls.append("save_membership")
+        stored = self.accounts.get(before.account.customer_id)
+        if (stored.version if stored else 0) != before.version:
+            raise StaleState
+        account = before.account.model_copy(update={"membership": membership})
+        self.accounts[account.customer_id] = replace(before, account=account, version=before.version + 1)
 
     def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> Page:
         self.calls.append("ledger_page")

@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.membership import MembershipRequest
 from loyalty.profile import Profile
 from loyalty_api.customers import (
     AccountSummaryBody,
@@ -23,6 +24,7 @@ from loyalty_api.customers import (
     Erased,
     LedgerBody,
     LedgerLine,
+    MembershipBody,
     NpsRequest,
     TierHistoryBody,
     TierHistoryLine,
@@ -71,6 +73,26 @@ def put_profile(customer_id: CustomerId, profile: Annotated[Profile, Body()]) ->
 @app.get("/customers/<customer_id>", summary="The account summary: balance, tier progress, codes", responses=NOT_FOUND)
 def get_summary(customer_id: CustomerId) -> AccountSummaryBody:
     return AccountSummaryBody.of(customers().summary(customer_id))
+
+
+@app.put(
+    "/customers/<customer_id>/membership",
+    summary="Enrol, renew or end the account's membership (invite and paid programs); idempotent",
+    description=(
+        '`{"member": true, "until"?, "since"?}` enrols the account, `since` being the time of the request '
+        "unless a `since` is sent to backdate it (years 2000-2200, like every time). The same PUT on a "
+        "membership still running renews it: `since` is kept and `until` set (null: no end). In a `paid` "
+        'program `until` is required (422 on `until`). `{"member": false}` ends it: `until` becomes the '
+        "time of the request. An account never stored is created. Answers `{member, since, until}`, "
+        "`member` meaning a member at the time of the request. An order is a member's when "
+        "`since <= placed_at` and (`until` is null or `placed_at < until`)."
+    ),
+)
+def put_membership(customer_id: CustomerId, request: Annotated[MembershipRequest, Body()]) -> MembershipBody:
+    status = customers().set_membership(customer_id, request)
+    metrics.add_metric(name="MembershipsChanged", unit=MetricUnit.Count, value=1)
+    logger.info("membership changed", extra={"customer_id": customer_id, "member": status.member})
+    return MembershipBody.of(status)
 
 
 @app.get("/customers/<customer_id>/ledger", summary="Points entries, newest first, paged", responses=NOT_FOUND)

@@ -110,6 +110,12 @@ class Api:
     def nps(self, customer_id: str = "ACME", **body: Any) -> ApiResponse:
         return call(self.customers, api_event("customers-nps", body=body, path_parameters={"customer_id": customer_id}))
 
+    def membership(self, customer_id: str = "ACME", **body: Any) -> ApiResponse:
+        return call(
+            self.customers,
+            api_event("customers-membership", body=body, path_parameters={"customer_id": customer_id}),
+        )
+
     def erase(self, customer_id: str = "ACME") -> ApiResponse:
         return call(self.customers, api_event("customers-erase", path_parameters={"customer_id": customer_id}))
 

@@ -88,6 +88,7 @@ class TestSummarize:
                 {"code": "NP-LATER", "percent": "5", "expires_at": "2026-12-20T10:00:00Z"},
             ],
             "referral": {"code": "R9QK2M7TX", "referrals": 1},
+            "membership": {"member": True, "since": "2026-11-02T10:00:00Z", "until": None},
             "partner": None,
         }
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from loyalty.buyers import Buyers
+from loyalty.membership import Membership, is_member
 from loyalty.program import Program
 from loyalty.tiers import VolumeBucket
 from loyalty.types import Identifier, Instant, Points
@@ -42,6 +43,8 @@ class Account(BaseModel):
     milestones_reached: frozenset[str] = frozenset()
     buyers: Buyers = ()
     """Per buyer, the totals of its standing orders (``loyalty.buyers``): kept by commits, cancels and returns."""
+    membership: Membership | None = None
+    """Enrolment through ``PUT /customers/{id}/membership``: read only by ``invite`` and ``paid`` programs."""
     partner: bool = False
     """Copied from the profile: the account may be named as an order's ``partner_id``."""
     partner_totals: PartnerTotals = PartnerTotals()
@@ -53,6 +56,10 @@ class Account(BaseModel):
     @property
     def has_ordered(self) -> bool:
         return self.first_order_at is not None
+
+    def is_member(self, program: Program, placed_at: datetime) -> bool:
+        """Whether an order placed at ``placed_at`` is a member's (SPEC section 9): it earns only then."""
+        return is_member(program.enrollment.mode, self.membership, placed_at)
 
     def excluded_from(self, program: Program) -> bool:
         return self.segment is not None and self.segment in program.excluded_segments

@@ -187,7 +187,7 @@ def commit_order(
     if order.partner_id is not None and partner is not None:
         if referral is not None and referral.referrer.customer_id == partner.customer_id:
             partner = referral.referrer  # one account, one write: the reward and the credit together
-        credited = credit(program, order, partner, scoring.eligible_amount)
+        credited = credit(program, order, partner, scoring.eligible_amount, member=scoring.decision.member)
     decision = scoring.decision.model_copy(
         update={
             "partner": PartnerCredit(partner_id=credited.share.partner_id, points=credited.share.points)

@@ -9,6 +9,7 @@ from typing import Any
 
 from loyalty.account import Account, PartnerTotals
 from loyalty.buyers import BuyerTotals
+from loyalty.membership import Membership
 from loyalty.profile import Profile
 from loyalty.tiers import VolumeBucket
 from loyalty.types import parse_instant
@@ -25,6 +26,25 @@ NO_TOTALS = PartnerTotals()
 
 def parse_time(text: str | None) -> datetime | None:
     return parse_instant(text) if text else None
+
+
+def membership_from_value(value: Mapping[str, Any] | None) -> Membership | None:
+    if not value:
+        return None
+    return Membership(
+        member=bool(value["member"]), since=parse_instant(value["since"]), until=parse_time(value.get("until"))
+    )
+
+
+def membership_value(membership: Membership | None) -> dict[str, Any] | None:
+    """``{member, since, until}`` as the ``membership.changed`` event reads it (``until`` null: no end)."""
+    if membership is None:
+        return None
+    return {
+        "member": membership.member,
+        "since": timestamp(membership.since),
+        "until": timestamp(membership.until) if membership.until else None,
+    }
 
 
 def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> AccountRecord:
@@ -63,6 +83,7 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         anniversaries_rewarded=values.get("anniversaries_rewarded", 0),
         milestones_reached=frozenset(values.get("milestones_reached", [])),
         buyers=tuple(_buyer_from(buyer) for buyer in values.get("buyers", ())),
+        membership=membership_from_value(values.get("membership")),
         partner=values.get("partner", False),
         partner_totals=PartnerTotals.model_validate(values.get("partner_totals") or {}),
     )
@@ -169,6 +190,7 @@ def account_item(
         "anniversaries_rewarded": account.anniversaries_rewarded,
         "milestones_reached": sorted(account.milestones_reached),
         "buyers": [buyer_item(buyer) for buyer in account.buyers] or None,
+        "membership": membership_value(account.membership),
         "partner": account.partner or None,
         "partner_totals": account.partner_totals.model_dump() if account.partner_totals != NO_TOTALS else None,
         "referral_code": referral_code,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,10 +12,11 @@ from botocore.exceptions import ClientError
 from loyalty.buyers import Buyers
 from loyalty.codes import Code
 from loyalty.commit import OrderRecord
+from loyalty.membership import Membership
 from loyalty.profile import Profile
 from loyalty.versions import Timeline
 from loyalty_aws import tier_history
-from loyalty_aws.accounts import account_from_item, buyer_item
+from loyalty_aws.accounts import account_from_item, buyer_item, item_from_record, version_condition
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item
@@ -130,6 +132,20 @@ class DynamoCustomerStore(DynamoAdapter):
             ReturnValues="ALL_NEW",
         )
         return account_from_item(response["Attributes"], customer_id)
+
+    def save_membership(self, before: AccountRecord, membership: Membership) -> None:
+        """One ``PutItem`` of the whole account with its new ``membership``, conditioned on the version read."""
+        after = replace(before, account=before.account.model_copy(update={"membership": membership}))
+        try:
+            self.client.put_item(
+                TableName=self.config.accounts_table,
+                Item=item_from_record(after, self.config.due_shards, version=before.version + 1),
+                **version_condition(before),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise StaleState from error
+            raise
 
     def erase_profile(self, before: AccountRecord, buyers: Buyers) -> None:
         """One ``UpdateItem`` conditioned on the version read: the profile goes, the buyers' totals stay anonymized."""

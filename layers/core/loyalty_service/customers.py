@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from loyalty.account import PartnerTotals
+from loyalty.account import Account, PartnerTotals
 from loyalty.buyers import Buyers, anonymized, standing
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.errors import NotFound
+from loyalty.membership import MembershipRequest, MembershipStatus, change_membership, membership_status
 from loyalty.money import exact
 from loyalty.profile import Profile
 from loyalty.program import Program
@@ -37,6 +38,7 @@ class AccountSummary:
     expiring: tuple[Lot, ...]
     discounts: tuple[DiscountCode, ...]
     referral: ReferralCode | None
+    membership: MembershipStatus
     partner: PartnerTotals | None = None
     """For a partner: what the orders it brought add up to (``None`` for other accounts)."""
 
@@ -88,6 +90,9 @@ def summarize(program: Program, record: AccountRecord, codes: Iterable[Code], *,
         expiring=tuple(expiring),
         discounts=tuple(discounts),
         referral=referral,
+        membership=membership_status(
+            program.enrollment.mode, account.membership, first_order_at=account.first_order_at, now=now
+        ),
         partner=account.partner_totals if account.partner else None,
     )
 
@@ -122,6 +127,28 @@ class CustomerService:
         program = self._programs.program()
         record = self._store.save_profile(customer_id, profile)
         return summarize(program, record, self._store.owned_codes(customer_id), now=self._clock())
+
+    def set_membership(self, customer_id: str, request: MembershipRequest) -> MembershipStatus:
+        """Enrol, renew or end the account's membership at the request time; idempotent.
+
+        An account never stored is created with it (an invited company may enrol before its first
+        order). The write is conditioned on the version read and retried when an order got there first.
+        A request that changes nothing (a repeated PUT) writes nothing.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            before = self._store.load_account(customer_id) or AccountRecord(account=Account(customer_id=customer_id))
+            program = self._programs.program()
+            now = self._clock()
+            current = before.account.membership
+            after = change_membership(program.enrollment.mode, current, request, now=now)
+            if after != current or not before.exists:
+                try:
+                    self._store.save_membership(before, after)
+                except StaleState:
+                    self._pause(attempt)
+                    continue
+            return MembershipStatus(member=after.holds_at(now), since=after.since, until=after.until)
+        raise ContendedState
 
     def ledger(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage:
         """A page of the ledger, newest first. Only an empty first page costs a second read (404 or empty)."""

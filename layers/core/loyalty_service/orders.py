@@ -71,7 +71,7 @@ class OrderService:
         program = active.program
         partner = _stored(context.partner)
         scoring = score(program, context.account.account, order, context.codes)
-        credit = preview_credit(program, order, partner, scoring.eligible_amount)
+        credit = preview_credit(program, order, partner, scoring.eligible_amount, member=scoring.decision.member)
         return scoring.decision.model_copy(update={"program_version": active.version, "partner": credit})
 
     def commit(self, order: Order) -> Committed:

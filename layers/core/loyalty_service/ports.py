@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from loyalty.events import Event
     from loyalty.expiry import LotExpiry
     from loyalty.ledger import LedgerEntry
+    from loyalty.membership import Membership
     from loyalty.order import Order
     from loyalty.profile import Profile
     from loyalty.program import Program
@@ -260,6 +261,10 @@ class CustomerStore(Protocol):
     def owned_codes(self, customer_id: str) -> list[Code]: ...
 
     def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord: ...
+
+    def save_membership(self, before: AccountRecord, membership: Membership) -> None:
+        """Store the account's membership, conditioned on ``before.version``; ``StaleState`` when it moved on."""
+        ...
 
     def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage: ...
 
