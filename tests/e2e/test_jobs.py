@@ -67,14 +67,14 @@ def test_each_digest_says_how_to_earn_more_next_time(http: Http) -> None:
         "Punkte \u00d7 3 auf jede Bestellung vom 1. Dezember 2026 bis zum 7. Dezember 2026",
         "+5.000 Punkte f\u00fcr eine Bestellung ab 15.000,00\xa0\u20ac",
         "SAMPLE-KIT gratis zu einer Bestellung ab 5.000,00\xa0\u20ac",
-        "Noch 99.355,00\xa0\u20ac Einkaufswert bis zum Meilenstein von 100.000,00\xa0\u20ac: +20.000 Punkte",
+        "+20.000 Punkte, wenn Ihr Einkaufswert insgesamt 100.000,00\xa0\u20ac erreicht: noch 99.355,00\xa0\u20ac",
     ):
         assert line in acme["text"]
         assert line in acme["html"]
     # AND Boltworks' (en-GB, 160 EUR bought) in its own words and formats
     boltworks = emails["orders@boltworks.example"]["text"]
     assert "Points \u00d7 3 on every order from 1 December 2026 to 7 December 2026" in boltworks
-    assert "\u20ac99,840.00 more in purchases reaches the \u20ac100,000.00 milestone: +20,000 points" in boltworks
+    assert "+20,000 points when your purchases reach \u20ac100,000.00 in total: \u20ac99,840.00 to go" in boltworks
 
 
 def test_digest_runs_once_per_day(http: Http) -> None:

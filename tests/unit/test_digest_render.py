@@ -393,7 +393,7 @@ HINTS = [
         "Points \u00d7 3 on every order from December 1, 2026 to December 7, 2026",
         "2.5% off every order, now until November 29, 2026",
         "+5,000 points for an order of €15,000.00 or more",
-        "€95,204.00 more in purchases reaches the €100,000.00 milestone: +20,000 points",
+        "+20,000 points when your purchases reach €100,000.00 in total: €95,204.00 to go",
         "600 points on December 12, 2026",
     ),
     (
@@ -402,7 +402,7 @@ HINTS = [
         "Punkte \u00d7 3 auf jede Bestellung vom 1. Dezember 2026 bis zum 7. Dezember 2026",
         "2,5\xa0% Rabatt auf jede Bestellung, noch bis zum 29. November 2026",
         "+5.000 Punkte für eine Bestellung ab 15.000,00\xa0€",
-        "Noch 95.204,00\xa0€ Einkaufswert bis zum Meilenstein von 100.000,00\xa0€: +20.000 Punkte",
+        "+20.000 Punkte, wenn Ihr Einkaufswert insgesamt 100.000,00\xa0€ erreicht: noch 95.204,00\xa0€",
         "600 Punkte am 12. Dezember 2026",
     ),
     (
@@ -411,8 +411,7 @@ HINTS = [
         "Points \u00d7 3 sur chaque commande du 1 décembre 2026 au 7 décembre 2026",
         "2,5\xa0% de remise sur chaque commande, jusqu\u2019au 29 novembre 2026",
         "+5\u202f000 points pour une commande de 15\u202f000,00\xa0€ ou plus",
-        "Encore 95\u202f204,00\xa0€ d\u2019achats pour atteindre le palier de 100\u202f000,00\xa0€ : "
-        "+20\u202f000 points",
+        "+20\u202f000 points lorsque vos achats atteindront 100\u202f000,00\xa0€ au total : encore 95\u202f204,00\xa0€",
         "600 points le 12 décembre 2026",
     ),
     (
@@ -421,7 +420,7 @@ HINTS = [
         "Puntos \u00d7 3 en cada pedido del 1 de diciembre de 2026 al 7 de diciembre de 2026",
         "Un 2,5\xa0% de descuento en cada pedido, hasta el 29 de noviembre de 2026",
         "+5.000 puntos por un pedido de 15.000,00\xa0€ o más",
-        "Faltan 95.204,00\xa0€ en compras para alcanzar el hito de 100.000,00\xa0€: +20.000 puntos",
+        "+20.000 puntos cuando sus compras alcancen 100.000,00\xa0€ en total: faltan 95.204,00\xa0€",
         "600 puntos el 12 de diciembre de 2026",
     ),
     (
@@ -430,7 +429,7 @@ HINTS = [
         "Pontos \u00d7 3 em cada pedido de 1 de dezembro de 2026 a 7 de dezembro de 2026",
         "2,5% de desconto em cada pedido, até 29 de novembro de 2026",
         "+5.000 pontos em um pedido de €\xa015.000,00 ou mais",
-        "Faltam €\xa095.204,00 em compras para chegar ao marco de €\xa0100.000,00: +20.000 pontos",
+        "+20.000 pontos quando suas compras chegarem a €\xa0100.000,00 no total: faltam €\xa095.204,00",
         "600 pontos em 12 de dezembro de 2026",
     ),
 ]
