@@ -3,7 +3,9 @@
 ``build_digest`` is pure and deterministic: the job reads the account, its ledger entries since the
 previous digest, its codes and its tier history, and passes them in with the job's time ``at``.
 Every line says in plain words why points moved (``text``), and carries the facts behind the words
-(``Reason``) so that a renderer can say the same in the account's language.
+(``Reason``) so that a renderer can say the same in the account's language. Its ``hints`` look
+ahead from the same time: what the program still offers the account's segment (events, order
+sizes, the next milestone) and the points about to expire.
 """
 
 from __future__ import annotations
