@@ -64,7 +64,7 @@ def test_each_digest_says_how_to_earn_more_next_time(http: Http) -> None:
     acme = emails["purchasing@acme.example"]
     for line in (
         "So sammeln Sie beim n\u00e4chsten Mal mehr",
-        "Punkte \u00d7 3 auf jede Bestellung vom 1. Dezember 2026 bis zum 7. Dezember 2026",
+        "Punkte \u00d7 3 auf jede Bestellung vom 1.\xa0Dezember\xa02026 bis zum 7.\xa0Dezember\xa02026",
         "+5.000 Punkte f\u00fcr eine Bestellung ab 15.000,00\xa0\u20ac",
         "SAMPLE-KIT gratis zu einer Bestellung ab 5.000,00\xa0\u20ac",
         "+20.000 Punkte, wenn Ihr Einkaufswert insgesamt 100.000,00\xa0\u20ac erreicht: noch 99.355,00\xa0\u20ac",
@@ -73,7 +73,7 @@ def test_each_digest_says_how_to_earn_more_next_time(http: Http) -> None:
         assert line in acme["html"]
     # AND Boltworks' (en-GB, 160 EUR bought) in its own words and formats
     boltworks = emails["orders@boltworks.example"]["text"]
-    assert "Points \u00d7 3 on every order from 1 December 2026 to 7 December 2026" in boltworks
+    assert "Points \u00d7 3 on every order from 1\xa0December\xa02026 to 7\xa0December\xa02026" in boltworks
     assert "+20,000 points when your purchases reach \u20ac100,000.00 in total: \u20ac99,840.00 to go" in boltworks
 
 

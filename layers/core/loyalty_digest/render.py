@@ -140,7 +140,9 @@ class Words:
     def event(self, event: EventHint) -> str:
         """An event's offer and its dates; the end is excluded, so the last day shown is the one before it."""
         key = f"hint_{event.kind}_{'active' if event.active else 'upcoming'}"
-        offer: dict[str, object] = {"start": self.date(event.starts_at), "end": self.date(event.ends_at - _INSTANT)}
+        # A date kept on one line: "7." at a line's end and "Dezember 2026" on the next reads as two things.
+        start, end = (self.date(moment).replace(" ", "\xa0") for moment in (event.starts_at, event.ends_at - _INSTANT))
+        offer: dict[str, object] = {"start": start, "end": end}
         if event.multiplier is not None:
             offer["multiplier"] = self.number(event.multiplier)
         if event.percent is not None:
