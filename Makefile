@@ -17,6 +17,8 @@ UV_VERSION  ?= 0.13.9
 # `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest release allowed by pyproject.toml.
 LOCK_FLAGS  ?=
 BENCH_FLAGS ?=
+# `make soak SOAK_FLAGS="--seed 42 --operations 20000"` reruns a given workload.
+SOAK_FLAGS  ?=
 # The Lambda runtime (template.yaml: python3.13). `make build` needs this interpreter.
 LAMBDA_PYTHON ?= python3.13
 
@@ -41,7 +43,7 @@ PYENV_ROOT_DIR := $(shell pyenv root 2>/dev/null)
 PY313_BIN      := $(lastword $(sort $(wildcard $(PYENV_ROOT_DIR)/versions/3.13.*/bin)))
 LAMBDA_PATH    := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help venv sam-venv test lint fmt check build run bench openapi events-doc lock clean
+.PHONY: help venv sam-venv test lint fmt check build run bench soak openapi events-doc lock clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -123,6 +125,10 @@ run: $(VENV_STAMP) ## start the whole system locally: no AWS account, no Docker 
 # `make bench BENCH_FLAGS="--markdown docs/performance.md"` also rewrites the performance page.
 bench: $(VENV_STAMP) ## DynamoDB calls per request and cold start against their budgets (~1 min)
 	$(VENV)/bin/python scripts/bench $(BENCH_FLAGS)
+
+# niced: it keeps a core busy for a long while on a shared machine.
+soak: $(VENV_STAMP) ## 100,000 ledger operations from 8 workers under injected faults, every invariant checked
+	nice $(VENV)/bin/python -m tests.soak --operations 100000 $(SOAK_FLAGS) 2>/dev/null | grep -v '^{'
 
 openapi: $(VENV_STAMP) ## regenerate docs/openapi.json from the resolvers and template.yaml
 	$(VENV)/bin/loyalty openapi --write

@@ -159,6 +159,16 @@ class TestTierProgressBody:
             "remaining": "0.12",
         }
 
+    def test_order_volumes_are_whole_numbers_of_orders(self) -> None:
+        progress = TierProgress(basis="orders", volume=Decimal(7), next_tier="Gold", remaining=Decimal(3))
+
+        assert TierProgressBody.of(progress).model_dump() == {
+            "basis": "orders",
+            "volume": 7,
+            "next_tier": "Gold",
+            "remaining": 3,
+        }
+
     def test_at_the_highest_tier_nothing_remains(self) -> None:
         progress = TierProgress(basis="quantity", volume=Decimal(7000), next_tier=None, remaining=None)
 

@@ -480,3 +480,31 @@ def test_a_digest_with_nothing_to_hint_has_no_hints_section() -> None:
         # THEN neither part has the hints heading
         assert heading not in rendered.text
         assert heading not in rendered.html
+
+
+@pytest.mark.parametrize(
+    ("locale", "next_tier", "volume"),
+    [
+        ("en", "5 more orders to reach Partner", "0 orders in the last 90 days"),
+        ("de", "Noch 5 Bestellungen bis Partner", "0 Bestellungen in den letzten 90 Tagen"),
+        ("fr", "Encore 5 commandes pour atteindre Partner", "0 commandes au cours des 90 derniers jours"),
+        ("es", "Faltan 5 pedidos para alcanzar Partner", "0 pedidos en los últimos 90 días"),
+        ("pt", "Faltam 5 pedidos para chegar a Partner", "0 pedidos nos últimos 90 dias"),
+    ],
+)
+def test_order_volumes_are_counts_of_orders_in_each_language(locale: str, next_tier: str, volume: str) -> None:
+    # GIVEN a program whose tiers count orders, and an account with no order in the window yet
+    program = make_program(
+        tiers={
+            "basis": "orders",
+            "window_days": 90,
+            "levels": [{"name": "Member", "threshold": 0}, {"name": "Partner", "threshold": 5}],
+        }
+    )
+
+    # WHEN the digest is rendered
+    text = email(locale, sample(program)).text
+
+    # THEN the volume and the distance to the next tier are numbers of orders
+    assert next_tier in text
+    assert volume in text

@@ -12,7 +12,7 @@ from loyalty.claims import ClaimRecord
 from loyalty.commit import commit_order
 from loyalty.events import Change, Event, events_of
 from loyalty_service.events import EventPublisher
-from tests.unit.builders import make_account, make_order, make_program
+from tests.unit.builders import make_account, make_order, make_program, minting
 
 AT = datetime(2026, 11, 20, 10, 15, tzinfo=UTC)
 
@@ -206,3 +206,20 @@ def test_a_change_that_cannot_be_mapped_fails_alone() -> None:
 
     assert published.failed == {"1"}
     assert [event.detail_type for event in published.events] == ["points.expired"]
+
+
+def test_a_stored_order_that_cannot_be_mapped_is_logged_without_its_values(caplog: Any) -> None:
+    # GIVEN an order record whose stored line carries a unit cost the model refuses (5 decimals)
+    order = make_order(lines=[{"sku": "PUMP-7", "quantity": 1, "unit_price": "1200", "unit_cost": "987.6543"}])
+    record = commit_order(make_program(), make_account(), order, {}, mint=minting("NP-1")).record
+    raw = json.loads(record.model_dump_json())
+    raw["order"]["lines"][0]["unit_cost"] = "987.65431"
+    broken = change("orders", {"order_id": "SO-1001", "record": json.dumps(raw)})
+
+    # WHEN the publisher maps it
+    published = EventPublisher(FlakyBus()).publish([("1", broken)])
+
+    # THEN the change fails, and the log names the field, never the cost
+    assert published.failed == {"1"}
+    assert "order.lines.0.unit_cost" in caplog.text
+    assert "987.6543" not in caplog.text

@@ -235,11 +235,17 @@ def commit_order(
 
 
 def cancel_order(
-    account: Account, record: OrderRecord, issued_code: DiscountCode | None, partner: Account | None = None
+    account: Account,
+    record: OrderRecord,
+    issued_code: DiscountCode | None,
+    partner: Account | None = None,
+    *,
+    order_ends: bool = True,
 ) -> Cancellation:
     """Undo a committed order: reverse what it earned, give back what it redeemed, remove its volume.
 
     The tier stays until the nightly review; consumed codes stay consumed; referral counts stay.
+    ``order_ends=False`` (a partial return) leaves the order itself standing: it still counts as one order.
     ``partner``, the account of ``record.partner`` when the order had one, loses what it was credited.
     """
     if record.status != "committed":
@@ -258,7 +264,13 @@ def cancel_order(
     after = account.model_copy(
         update={
             "wallet": wallet,
-            "buckets": remove_volume(account.buckets, record.placed_at.date(), record.items, record.eligible_amount),
+            "buckets": remove_volume(
+                account.buckets,
+                record.placed_at.date(),
+                record.items,
+                record.eligible_amount,
+                orders=1 if order_ends else 0,
+            ),
             "lifetime_spend": lifetime,
             "milestones_reached": account.milestones_reached - set(record.milestones),
             "anniversaries_rewarded": anniversaries,

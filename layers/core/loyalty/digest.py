@@ -31,12 +31,15 @@ from loyalty.program import (
     CategoryMultiplier,
     DiscountEvent,
     FreeProduct,
+    MarginPoints,
     MilestoneBonus,
     MultiplierEvent,
+    ProductMultiplier,
     Program,
     ProgramRule,
     TierLevel,
     Tiers,
+    WelcomeBonus,
 )
 from loyalty.tiers import held_level, progress
 from loyalty.types import Instant
@@ -60,6 +63,7 @@ ReasonKind = Literal[
     "cart_quantity",
     "milestone",
     "anniversary",
+    "margin",
     "referral",
     "redeemed",
     "cancelled",
@@ -134,8 +138,8 @@ class TierStatus(Shown):
     points_multiplier: Plain
     free_shipping: bool
     bonus_points_per_order: int
-    basis: Literal["quantity", "spend"]
-    """``quantity``: volume and remaining are items; ``spend``: they are amounts in the program's currency."""
+    basis: Literal["quantity", "spend", "orders"]
+    """``quantity``: volume and remaining are items; ``orders``: orders; ``spend``: amounts in the currency."""
     window_days: int
     volume: Plain
     next_tier: str | None
@@ -151,7 +155,7 @@ class TierChangeLine(Shown):
     at: datetime
     why: str
     direction: TierDirection
-    basis: Literal["quantity", "spend"] | None
+    basis: Literal["quantity", "spend", "orders"] | None
     threshold: Plain | None
     """The threshold reached (up) or missed (down): ``after``'s or ``before``'s."""
     window_days: int | None
@@ -421,20 +425,33 @@ def _describe_rule(rule: ProgramRule, currency: str) -> Reason:
             return Reason(kind="milestone", rule=rule.id, amount=amount, text=text)
         case AnniversaryBonus():
             return Reason(kind="anniversary", rule=rule.id, text="anniversary bonus")
+        case MarginPoints():
+            return Reason(kind="margin", rule=rule.id, text="points on the margin")
     return Reason(kind="other", rule=rule.id, text=f"bonus points ({rule.id})")
 
 
 def _rule_rank(program: Program, rule: str | None) -> tuple[int, int, str]:
-    """The order in which scoring lists breakdown lines: base, categories, tier, event, bonuses, tier bonus."""
-    fixed = {"base": 0, "tier": 2, "tier_bonus": 5, REFERRAL_RULE: 6}
+    """The order in which scoring lists breakdown lines (SPEC section 9): base, category and product lines,
+    margin, tier, event, cart bonuses, tier bonus, milestone, anniversary, welcome."""
+    fixed = {"base": 0, "tier": 3, "tier_bonus": 6, REFERRAL_RULE: 10}
     if rule in fixed:
         return fixed[rule or ""], 0, ""
+    ranks: tuple[tuple[type, int], ...] = (
+        (CategoryMultiplier, 1),
+        (ProductMultiplier, 1),
+        (MarginPoints, 2),
+        (MultiplierEvent, 4),
+        (CartAmountBonus, 5),
+        (CartQuantityBonus, 5),
+        (MilestoneBonus, 7),
+        (AnniversaryBonus, 8),
+        (WelcomeBonus, 9),
+    )
     for index, candidate in enumerate(program.rules):
         if candidate.id == rule:
-            if isinstance(candidate, CategoryMultiplier):
-                return 1, index, ""
-            return (3 if isinstance(candidate, MultiplierEvent) else 4), index, ""
-    return 7, 0, rule or ""
+            rank = next((rank for kind, rank in ranks if isinstance(candidate, kind)), 11)
+            return rank, index, ""
+    return 11, 0, rule or ""
 
 
 # ---------------------------------------------------------------------------------------------- tiers

@@ -147,7 +147,8 @@ def reverse(
         ),
     }
     if share.volume:
-        update["buckets"] = remove_volume(partner.buckets, placed_at.date(), items, eligible)
+        orders = 1 if whole else 0  # a partial return leaves the order standing, counted (basis ``orders``)
+        update["buckets"] = remove_volume(partner.buckets, placed_at.date(), items, eligible, orders=orders)
     ledger = (
         (_entry(partner.customer_id, placed_at, "reverse", -share.points, order_id, share.lot_id, ref),)
         if share.points

@@ -33,7 +33,7 @@ class TierLevel(Document):
 
 
 class Tiers(Document):
-    basis: Literal["quantity", "spend"]
+    basis: Literal["quantity", "spend", "orders"]
     window_days: Annotated[int, Field(strict=True, ge=1, le=3660)]
     levels: Annotated[list[TierLevel], Field(min_length=1, max_length=50)]
 
@@ -157,6 +157,13 @@ class ProductMultiplier(Rule):
     multiplier: Multiplier
 
 
+class MarginPoints(Rule):
+    """Points on the margin of the lines that carry a ``unit_cost``, in the share of the order that earns."""
+
+    kind: Literal["margin_points"]
+    points_per_unit: Amount
+
+
 ProgramRule = Annotated[
     CartAmountBonus
     | CartQuantityBonus
@@ -168,7 +175,8 @@ ProgramRule = Annotated[
     | WelcomeBonus
     | FirstOrderDiscount
     | DiscountEvent
-    | ProductMultiplier,
+    | ProductMultiplier
+    | MarginPoints,
     Field(discriminator="kind"),
 ]
 
@@ -301,6 +309,7 @@ RULE_KINDS = frozenset(
         "first_order_discount",
         "discount_event",
         "product_multiplier",
+        "margin_points",
     }
 )
 """The ``kind`` tags of ``ProgramRule``; a unit test keeps the two in step."""

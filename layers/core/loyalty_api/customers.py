@@ -23,7 +23,7 @@ from loyalty_service.surveys import Score
 class TierProgressBody(Body):
     basis: str
     volume: int | str
-    """Items (an integer) for the ``quantity`` basis; an amount (two-decimal string) for ``spend``."""
+    """An integer for the ``quantity`` (items) and ``orders`` bases; an amount (two-decimal string) for ``spend``."""
     next_tier: str | None
     remaining: int | str | None
     """What the window still lacks for ``next_tier``, in the same unit; ``null`` at the highest tier."""
@@ -31,7 +31,7 @@ class TierProgressBody(Body):
     @classmethod
     def of(cls, progress: TierProgress) -> TierProgressBody:
         def shown(value: Any) -> int | str:
-            return int(value) if progress.basis == "quantity" else str(round_money(value))
+            return str(round_money(value)) if progress.basis == "spend" else int(value)
 
         return cls(
             basis=progress.basis,

@@ -43,7 +43,12 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         for lot_id, lot in sorted(values.get("lots", {}).items())
     )
     buckets = tuple(
-        VolumeBucket(day=date.fromisoformat(day), items=bucket["items"], spend=Decimal(bucket["spend"]))
+        VolumeBucket(
+            day=date.fromisoformat(day),
+            items=bucket["items"],
+            spend=Decimal(bucket["spend"]),
+            orders=bucket.get("orders", 0),  # buckets written before orders were counted
+        )
         for day, bucket in sorted(values.get("buckets", {}).items())
     )
     account = Account(
@@ -142,7 +147,8 @@ def account_item(
         "segment": account.segment,
         "tier": account.tier,
         "buckets": {
-            bucket.day.isoformat(): {"items": bucket.items, "spend": bucket.spend} for bucket in account.buckets
+            bucket.day.isoformat(): {"items": bucket.items, "spend": bucket.spend, "orders": bucket.orders}
+            for bucket in account.buckets
         },
         "lifetime_spend": account.lifetime_spend,
         "lots": {

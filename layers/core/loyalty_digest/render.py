@@ -176,8 +176,8 @@ class Words:
         return format_percent(percent / _HUNDRED, locale=self.locale, decimal_quantization=False)
 
     def volume(self, value: Decimal, basis: str) -> str:
-        """Tier volume: items for a quantity basis, money for a spend basis."""
-        return self.number(value) if basis == "quantity" else self.money(value)
+        """Tier volume: items or orders (a count) for a quantity or orders basis, money for a spend basis."""
+        return self.money(value) if basis == "spend" else self.number(value)
 
     def date(self, moment: datetime) -> str:
         """``November 21, 2026`` / ``21. November 2026`` (UTC day)."""
