@@ -1,4 +1,4 @@
-"""Customers: profile upserts, the account summary, the ledger, NPS answers, GDPR erasure. Thin handler."""
+"""Customers: profile upserts, the account summary, the ledger, buyers, NPS answers, GDPR erasure. Thin handler."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loyalty.profile import Profile
 from loyalty_api.customers import (
     AccountSummaryBody,
+    BuyerLine,
+    BuyersBody,
     Erased,
     LedgerBody,
     LedgerLine,
@@ -79,6 +81,15 @@ def get_ledger(
 ) -> LedgerBody:
     page = customers().ledger(customer_id, limit=limit, cursor=cursor)
     return LedgerBody(entries=tuple(LedgerLine.of(entry) for entry in page.entries), next_cursor=page.next_cursor)
+
+
+@app.get(
+    "/customers/<customer_id>/buyers",
+    summary="Per buyer of the company: standing orders, revenue, points earned and redeemed",
+    responses=NOT_FOUND,
+)
+def get_buyers(customer_id: CustomerId) -> BuyersBody:
+    return BuyersBody(buyers=tuple(BuyerLine.of(buyer) for buyer in customers().buyers(customer_id)))
 
 
 @app.get(

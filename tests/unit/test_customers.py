@@ -239,7 +239,7 @@ class TestCustomerService:
 
         # THEN the profile goes first, then the buyer leaves those entries and that order
         assert (erasure.ledger_entries, erasure.orders) == (3, 1)
-        assert store.calls == ["erase_profile", "scrub_ledger", "scrub_orders"]
+        assert store.calls == ["load_account", "erase_profile", "scrub_ledger", "scrub_orders"]
 
     def test_erasing_an_unknown_account_scrubs_nothing(self, program: Program) -> None:
         store = InMemoryCustomerStore()
@@ -247,4 +247,4 @@ class TestCustomerService:
         with pytest.raises(NotFound):
             service(store, program).erase("NOBODY")
 
-        assert store.calls == ["erase_profile"]
+        assert store.calls == ["load_account"]

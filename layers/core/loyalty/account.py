@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from loyalty.buyers import Buyers
 from loyalty.program import Program
 from loyalty.tiers import VolumeBucket
 from loyalty.types import Identifier, Instant, Points
@@ -39,6 +40,8 @@ class Account(BaseModel):
     anniversaries_rewarded: Points = 0
     """How many anniversaries of the first order have been rewarded (or passed without an order)."""
     milestones_reached: frozenset[str] = frozenset()
+    buyers: Buyers = ()
+    """Per buyer, the totals of its standing orders (``loyalty.buyers``): kept by commits, cancels and returns."""
     partner: bool = False
     """Copied from the profile: the account may be named as an order's ``partner_id``."""
     partner_totals: PartnerTotals = PartnerTotals()

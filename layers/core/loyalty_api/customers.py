@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from loyalty.buyers import BuyerTotals
 from loyalty.decision import Money, PercentText
 from loyalty.ledger import EntryKind, LedgerEntry
 from loyalty.money import round_money
@@ -177,6 +178,37 @@ class TierHistoryBody(Body):
     entries: tuple[TierHistoryLine, ...]
     next_cursor: str | None
     """Pass it back as ``cursor`` for the next (older) page; ``null`` on the last page."""
+
+
+# ---------------------------------------------------------------------- GET /customers/{customer_id}/buyers
+
+
+class BuyerLine(Body):
+    buyer_id: str | None
+    """The person at the company who placed the orders; ``null`` for orders without one (and after an erasure)."""
+    orders: int
+    revenue: Money
+    """The eligible amounts of the buyer's standing orders, after returns (the KPIs' revenue)."""
+    points_earned: int
+    points_redeemed: int
+    last_order_at: datetime | None
+    """The latest ``placed_at`` of the buyer's orders (a cancel does not move it back)."""
+
+    @classmethod
+    def of(cls, buyer: BuyerTotals) -> BuyerLine:
+        return cls(
+            buyer_id=buyer.buyer_id,
+            orders=buyer.orders,
+            revenue=buyer.revenue,
+            points_earned=buyer.points_earned,
+            points_redeemed=buyer.points_redeemed,
+            last_order_at=buyer.last_order_at,
+        )
+
+
+class BuyersBody(Body):
+    buyers: tuple[BuyerLine, ...]
+    """Buyers with standing orders, by ``buyer_id``; the orders without a buyer last."""
 
 
 # ---------------------------------------------------------------------- POST /customers/{customer_id}/nps

@@ -8,19 +8,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from loyalty.buyers import Buyers
 from loyalty.codes import Code
 from loyalty.commit import OrderRecord
 from loyalty.profile import Profile
 from loyalty.versions import Timeline
 from loyalty_aws import tier_history
-from loyalty_aws.accounts import account_from_item
+from loyalty_aws.accounts import account_from_item, buyer_item
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item
 from loyalty_aws.ledger import LedgerPage, read_page
 from loyalty_aws.programs import timeline_from_item, timeline_key
 from loyalty_aws.tier_history import HistoryPage
-from loyalty_service.ports import AccountRecord
+from loyalty_service.ports import AccountRecord, StaleState
 
 OWNER_INDEX = "OwnerIndex"
 CUSTOMER_ORDERS_INDEX = "CustomerOrdersIndex"
@@ -130,21 +131,36 @@ class DynamoCustomerStore(DynamoAdapter):
         )
         return account_from_item(response["Attributes"], customer_id)
 
-    def erase_profile(self, customer_id: str) -> bool:
+    def erase_profile(self, before: AccountRecord, buyers: Buyers) -> None:
+        """One ``UpdateItem`` conditioned on the version read: the profile goes, the buyers' totals stay anonymized."""
+        values: dict[str, Any] = {
+            ":profile": dict(ERASED_PROFILE),
+            ":erased": True,
+            ":one": 1,
+            ":read": before.version,
+        }
+        assignments = "#profile = :profile, #erased = :erased, #version = #version + :one"
+        if buyers:
+            assignments += ", #buyers = :buyers"
+            values[":buyers"] = [buyer_item(buyer) for buyer in buyers]
         try:
             self.client.update_item(
                 TableName=self.config.accounts_table,
-                Key=key(customer_id=customer_id),
-                UpdateExpression="SET #profile = :profile, #erased = :erased, #version = #version + :one",
-                ConditionExpression="attribute_exists(customer_id)",
-                ExpressionAttributeNames={"#profile": "profile", "#erased": "erased", "#version": "version"},
-                ExpressionAttributeValues=to_item({":profile": dict(ERASED_PROFILE), ":erased": True, ":one": 1}),
+                Key=key(customer_id=before.account.customer_id),
+                UpdateExpression=f"SET {assignments}",
+                ConditionExpression="#version = :read",
+                ExpressionAttributeNames={
+                    "#profile": "profile",
+                    "#erased": "erased",
+                    "#version": "version",
+                    **({"#buyers": "buyers"} if buyers else {}),
+                },
+                ExpressionAttributeValues=to_item(values),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
+                raise StaleState from error
             raise
-        return True
 
     def scrub_ledger(self, customer_id: str) -> int:
         """``REMOVE buyer_id`` from every ledger entry of the account that carries one."""

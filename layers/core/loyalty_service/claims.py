@@ -80,6 +80,8 @@ class ClaimService:
                 raise UnknownReward(request.reward_id)
             if not context.account.exists:
                 raise NotFound(f"no account {customer_id!r}")
+            if context.account.profile is not None:
+                context.account.profile.check_may_redeem(request.buyer_id)
             at = self._clock()
             made = claim_reward(context.account.account, reward, request, claimed=context.claimed, at=at)
             change = _change(context.account, made.account, at)

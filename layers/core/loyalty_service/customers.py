@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from loyalty.account import PartnerTotals
+from loyalty.buyers import Buyers, anonymized, standing
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.errors import NotFound
 from loyalty.money import exact
@@ -15,8 +16,12 @@ from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, held_level, progress
 from loyalty.wallet import Lot
-from loyalty_service.ports import AccountRecord, CustomerStore, LedgerPage, TierHistoryPage
+from loyalty_service.ports import AccountRecord, CustomerStore, LedgerPage, StaleState, TierHistoryPage
 from loyalty_service.programs import ProgramSource
+from loyalty_service.retries import ContendedState, backoff
+
+MAX_ATTEMPTS = 6
+"""An erasure loses its write only to a commit, cancel or return landing on the account between its read and write."""
 
 
 @dataclass(frozen=True)
@@ -94,10 +99,12 @@ class CustomerService:
         programs: ProgramSource,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pause: Callable[[int], None] = backoff,
     ) -> None:
         self._store = store
         self._programs = programs
         self._clock = clock
+        self._pause = pause
 
     def summary(self, customer_id: str) -> AccountSummary:
         """One ``BatchGetItem`` (account, timeline) and one ``Query``; 404 for an account never stored."""
@@ -130,13 +137,31 @@ class CustomerService:
             raise NotFound(f"no account {customer_id!r}")
         return page
 
+    def buyers(self, customer_id: str) -> Buyers:
+        """``GET /customers/{id}/buyers``: the totals the account item keeps, one ``GetItem``; 404 for no account."""
+        record = self._store.load_account(customer_id)
+        if record is None:
+            raise NotFound(f"no account {customer_id!r}")
+        return standing(record.account.buyers)
+
     def erase(self, customer_id: str) -> Erasure:
         """GDPR erasure: the profile goes, ``buyer_id`` leaves ledger and orders; points and totals stay.
 
+        The buyers' totals are merged under ``buyer_id`` null in the write that drops the profile.
         Every step is idempotent, so a repeated (or an interrupted and retried) erasure completes it.
         """
-        if not self._store.erase_profile(customer_id):
-            raise NotFound(f"no account {customer_id!r}")
+        for attempt in range(MAX_ATTEMPTS):
+            record = self._store.load_account(customer_id)
+            if record is None:
+                raise NotFound(f"no account {customer_id!r}")
+            try:
+                self._store.erase_profile(record, anonymized(record.account.buyers))
+            except StaleState:
+                self._pause(attempt)
+                continue
+            break
+        else:
+            raise ContendedState
         ledger_entries = self._store.scrub_ledger(customer_id)
         orders = self._store.scrub_orders(customer_id)
         return Erasure(customer_id=customer_id, ledger_entries=ledger_entries, orders=orders)

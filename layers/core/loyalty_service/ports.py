@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from loyalty.account import Account
     from loyalty.adjustments import Adjusted, AdjustmentRecord
+    from loyalty.buyers import Buyers
     from loyalty.claims import ClaimCancellation, Claimed, ClaimRecord
     from loyalty.codes import Code, DiscountCode, ReferralCode
     from loyalty.commit import Cancellation, Commit, OrderRecord
@@ -266,8 +267,11 @@ class CustomerStore(Protocol):
 
     def account_exists(self, customer_id: str) -> bool: ...
 
-    def erase_profile(self, customer_id: str) -> bool:
-        """Drop the account's personal data and mark it erased; False when there is no such account."""
+    def erase_profile(self, before: AccountRecord, buyers: Buyers) -> None:
+        """Drop the account's personal data, keep ``buyers`` (anonymized) and mark it erased.
+
+        ``StaleState`` when the account was written since ``before`` was read.
+        """
         ...
 
     def scrub_ledger(self, customer_id: str) -> int:
