@@ -183,7 +183,11 @@ class InMemoryOrderStore(InMemoryAccounts):
             account=self.load_account(order.customer_id),
             codes={code: self.codes[code] for code in order.codes if code in self.codes},
             timeline=self.programs.current,
+            partner=self.load_account(order.partner_id) if order.partner_id else None,
         )
+
+    def load_accounts(self, customer_ids: Sequence[str]) -> list[AccountRecord]:
+        return [self.load_account(customer_id) for customer_id in customer_ids]
 
     def load_order(self, order_id: str) -> OrderRecord | None:
         return self.records.get(order_id)
@@ -191,19 +195,27 @@ class InMemoryOrderStore(InMemoryAccounts):
     def load_code(self, code: str) -> Code | None:
         return self.codes.get(code)
 
-    def save_commit(self, commit: Commit, account: AccountChange, referrer: AccountChange | None) -> None:
+    def save_commit(
+        self,
+        commit: Commit,
+        account: AccountChange,
+        referrer: AccountChange | None,
+        partner: AccountChange | None = None,
+    ) -> None:
         """All or nothing, on the conditions of the adapter's transaction."""
         self.commit_attempts += 1
         if self._lost:
             error = self._lost.pop(0)
             if error is OrderAlreadyCommitted:
-                self._commit(commit, account, referrer)
+                self._commit(commit, account, referrer, partner)
             raise error("lost to a concurrent request")
         if commit.record.order_id in self.records:
             raise OrderAlreadyCommitted(commit.record.order_id)
         self.check_version(account.before)
         if referrer is not None:
             self.check_version(referrer.before)
+        if partner is not None:
+            self.check_version(partner.before)
         for used in commit.used_codes:
             stored = self.codes.get(used.code)
             if not isinstance(stored, DiscountCode) or stored.status != "active":
@@ -212,40 +224,56 @@ class InMemoryOrderStore(InMemoryAccounts):
             stored = self.codes.get(commit.referral.code.code)
             if not isinstance(stored, ReferralCode) or stored.referrals != commit.referral.code.referrals - 1:
                 raise StaleState(f"referral code {commit.referral.code.code}: ConditionalCheckFailed")
-        self._commit(commit, account, referrer)
+        self._commit(commit, account, referrer, partner)
 
-    def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None:
+    def save_cancel(
+        self, cancellation: Cancellation, account: AccountChange, partner: AccountChange | None = None
+    ) -> None:
         self.cancel_attempts += 1
         stored = self.records.get(cancellation.record.order_id)
         if stored is None or stored.status != "committed":
             raise StaleState(f"order {cancellation.record.order_id}: ConditionalCheckFailed")
         self.check_version(account.before)
+        if partner is not None:
+            self.check_version(partner.before)
         revoked = self.codes.get(cancellation.revoked_code) if cancellation.revoked_code else None
         if cancellation.revoked_code and (not isinstance(revoked, DiscountCode) or revoked.status != "active"):
             raise StaleState(f"code {cancellation.revoked_code}: ConditionalCheckFailed")
         self.records[cancellation.record.order_id] = cancellation.record
         self.write(account)
         self.ledger.extend(cancellation.ledger)
+        if partner is not None and cancellation.partner is not None:
+            self.write(partner)
+            self.ledger.extend(cancellation.partner.ledger)
         if isinstance(revoked, DiscountCode):
             self.codes[revoked.code] = revoked.model_copy(update={"status": "revoked"})
 
-    def save_return(self, returned: Returned, account: AccountChange, *, returns_before: int) -> None:
+    def save_return(
+        self, returned: Returned, account: AccountChange, partner: AccountChange | None = None, *, returns_before: int
+    ) -> None:
         """All or nothing, on the conditions of the adapter's transaction."""
         self.return_attempts += 1
         stored = self.records.get(returned.record.order_id)
         if stored is None or stored.status != "committed" or len(stored.returns) != returns_before:
             raise StaleState(f"order {returned.record.order_id}: ConditionalCheckFailed")
         self.check_version(account.before)
+        if partner is not None:
+            self.check_version(partner.before)
         revoked = self.codes.get(returned.revoked_code) if returned.revoked_code else None
         if returned.revoked_code and (not isinstance(revoked, DiscountCode) or revoked.status != "active"):
             raise StaleState(f"code {returned.revoked_code}: ConditionalCheckFailed")
         self.records[returned.record.order_id] = returned.record
         self.write(account)
         self.ledger.extend(returned.ledger)
+        if partner is not None and returned.partner is not None:
+            self.write(partner)
+            self.ledger.extend(returned.partner.ledger)
         if isinstance(revoked, DiscountCode):
             self.codes[revoked.code] = revoked.model_copy(update={"status": "revoked"})
 
-    def _commit(self, commit: Commit, account: AccountChange, referrer: AccountChange | None) -> None:
+    def _commit(
+        self, commit: Commit, account: AccountChange, referrer: AccountChange | None, partner: AccountChange | None
+    ) -> None:
         self.records[commit.record.order_id] = commit.record
         self.write(account)
         self.ledger.extend(commit.ledger)
@@ -261,6 +289,9 @@ class InMemoryOrderStore(InMemoryAccounts):
             if referrer is not None:
                 self.write(referrer)
             self.ledger.extend(conversion.ledger)
+        if partner is not None and commit.partner is not None:
+            self.write(partner)
+            self.ledger.extend(commit.partner.ledger)
 
 
 # ---------------------------------------------------------------------------------------------- customers
@@ -319,7 +350,8 @@ class InMemoryCustomerStore:
     def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord:
         self.calls.append("save_profile")
         before = self.accounts.get(customer_id) or AccountRecord(account=Account(customer_id=customer_id))
-        record = replace(before, profile=profile, version=before.version + 1)
+        account = before.account.model_copy(update={"partner": profile.partner})
+        record = replace(before, account=account, profile=profile, version=before.version + 1)
         self.accounts[customer_id] = record
         return record
 

@@ -83,6 +83,7 @@ class TestSummary:
                 {"code": second.body["issued_discount"]["code"], "percent": "5", "expires_at": "2026-12-10T10:00:00Z"}
             ],
             "referral": None,
+            "partner": None,
         }
 
     def test_the_summary_shows_the_referral_code_once_requested(self, api: Api) -> None:

@@ -124,6 +124,7 @@ class TestCommit:
             "rejected_codes": [],
             "tier": {"before": "Silver", "after": "Silver"},
             "issued_discount": None,
+            "partner": None,
             "balance": 4192,
             "program_version": 1,
         }

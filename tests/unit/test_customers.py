@@ -88,6 +88,7 @@ class TestSummarize:
                 {"code": "NP-LATER", "percent": "5", "expires_at": "2026-12-20T10:00:00Z"},
             ],
             "referral": {"code": "R9QK2M7TX", "referrals": 1},
+            "partner": None,
         }
 
     def test_progress_is_measured_at_the_last_event_not_at_now(self, program: Program) -> None:

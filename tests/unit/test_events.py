@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from loyalty.account import Account
 from loyalty.claims import ClaimRecord
+from loyalty.commit import commit_order
 from loyalty.events import Change, Event, events_of
 from loyalty_service.events import EventPublisher
+from tests.unit.builders import make_account, make_order, make_program
 
 AT = datetime(2026, 11, 20, 10, 15, tzinfo=UTC)
 
@@ -52,6 +55,29 @@ def test_earn_entries_are_told_by_their_order_not_the_ledger() -> None:
     entry = {"customer_id": "ACME", "entry_key": "k1", "kind": "earn", "points": 700, "at": AT}
 
     assert events_of(change("ledger", entry)) == []
+
+
+def test_a_partner_credit_is_an_ordinary_earn_entry_and_the_order_names_the_partner_not_the_buyer() -> None:
+    # GIVEN jane@acme.example's order brought by DIST, credited 50 points in DIST's ledger
+    program = make_program(partners={"points_per_unit": "0.5"})
+    order = make_order(partner_id="DIST", buyer_id="jane@acme.example")
+    commit = commit_order(
+        program, make_account(), order, {}, mint=lambda _: "NP-1", partner=Account(customer_id="DIST", partner=True)
+    )
+    assert commit.partner is not None
+    (entry,) = commit.partner.ledger
+    stored = {**entry.model_dump(mode="json"), "entry_key": "k1"}
+
+    # WHEN the streams deliver the partner's ledger entry and the order record
+    from_ledger = events_of(change("ledger", stored))
+    (committed,) = events_of(change("orders", {"record": commit.record.model_dump_json()}))
+
+    # THEN the entry is told by its order, which names the partner and its points and never the buyer
+    assert from_ledger == []
+    assert stored["buyer_id"] is None
+    detail = committed.detail.model_dump()
+    assert (detail["partner_id"], detail["partner_points"]) == ("DIST", 50)
+    assert "jane@acme.example" not in committed.detail_json()
 
 
 def test_a_new_code_is_code_issued_and_its_use_is_no_event() -> None:

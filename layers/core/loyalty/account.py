@@ -13,6 +13,18 @@ from loyalty.types import Identifier, Instant, Points
 from loyalty.wallet import Wallet
 
 
+class PartnerTotals(BaseModel):
+    """What a partner's brought orders add up to, over the orders that stand (returns deducted)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    orders: int = 0
+    sales: Decimal = Decimal(0)
+    """Sum of the eligible amounts of those orders."""
+    points: int = 0
+    """Partner credit still standing."""
+
+
 class Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -27,6 +39,9 @@ class Account(BaseModel):
     anniversaries_rewarded: Points = 0
     """How many anniversaries of the first order have been rewarded (or passed without an order)."""
     milestones_reached: frozenset[str] = frozenset()
+    partner: bool = False
+    """Copied from the profile: the account may be named as an order's ``partner_id``."""
+    partner_totals: PartnerTotals = PartnerTotals()
 
     @property
     def balance(self) -> int:

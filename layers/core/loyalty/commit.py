@@ -16,11 +16,12 @@ from pydantic import BaseModel, ConfigDict
 
 from loyalty.account import Account
 from loyalty.codes import Code, DiscountCode, DiscountKind, ReferralCode
-from loyalty.decision import BreakdownLine, Decision, IssuedDiscount
+from loyalty.decision import BreakdownLine, Decision, IssuedDiscount, PartnerCredit
 from loyalty.errors import CodeRejected
 from loyalty.ledger import LedgerEntry
 from loyalty.money import EXACT, exact
 from loyalty.order import Order
+from loyalty.partners import PartnerShare, PartnerUpdate, check_partner, credit, reverse
 from loyalty.program import Program
 from loyalty.returned import ReturnRecord
 from loyalty.scoring import Scoring, score
@@ -67,6 +68,8 @@ class OrderRecord(BaseModel):
     """Returns of some of its lines, oldest first (``loyalty.returns``); a cancel reverses what they left."""
     imported: bool = False
     """Recorded by a history import (``loyalty.history``): it earned, redeemed and issued nothing."""
+    partner: PartnerShare | None = None
+    """What the order credited the partner that brought it (``loyalty.partners``)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class Commit:
     referral: ReferralConversion | None
     tier_change: TierHistoryEntry | None = None
     """Why the account's tier changed with this order (an upgrade), for its tier history."""
+    partner: PartnerUpdate | None = None
+    """The partner that brought the order, credited (with the referrer's reward when it is also the referrer)."""
 
     @property
     def decision(self) -> Decision:
@@ -100,6 +105,8 @@ class Cancellation:
     account: Account
     ledger: tuple[LedgerEntry, ...]
     revoked_code: str | None
+    partner: PartnerUpdate | None = None
+    """The partner that brought the order, its credit taken back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +172,26 @@ def commit_order(
     *,
     mint: CodeMinter,
     referrer: Account | None = None,
+    partner: Account | None = None,
 ) -> Commit:
-    """Score and apply one order, and record it. Raises ``CodeRejected`` for a code a preview would reject."""
+    """Score and apply one order, and record it. Raises ``CodeRejected`` for a code a preview would reject.
+
+    ``partner`` is the account ``order.partner_id`` names as stored (``None``: no such account, a 422).
+    """
+    check_partner(program, order, partner)
     applied = apply_order(program, account, order, known_codes, mint=mint)
     scoring, after, lot, issued = applied.scoring, applied.account, applied.lot, applied.issued
     referral = _convert_referral(program, order, scoring.codes.referral, referrer, mint)
+    credited = None
+    if order.partner_id is not None and partner is not None:
+        if referral is not None and referral.referrer.customer_id == partner.customer_id:
+            partner = referral.referrer  # one account, one write: the reward and the credit together
+        credited = credit(program, order, partner, scoring.eligible_amount)
     decision = scoring.decision.model_copy(
         update={
+            "partner": PartnerCredit(partner_id=credited.share.partner_id, points=credited.share.points)
+            if credited
+            else None,
             "balance": after.balance,
             "issued_discount": IssuedDiscount(code=issued.code, percent=issued.percent, expires_at=issued.expires_at)
             if issued
@@ -197,6 +217,7 @@ def commit_order(
         anniversary=scoring.anniversary,
         anniversaries_before=account.anniversaries_rewarded,
         order=order,
+        partner=credited.share if credited else None,
     )
     used = tuple(
         code.model_copy(update={"status": "used", "used_by_order": order.order_id}) for code in scoring.codes.discounts
@@ -209,13 +230,17 @@ def commit_order(
         issued_code=issued,
         referral=referral,
         tier_change=_tier_change(program, decision, after, order),
+        partner=credited,
     )
 
 
-def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCode | None) -> Cancellation:
+def cancel_order(
+    account: Account, record: OrderRecord, issued_code: DiscountCode | None, partner: Account | None = None
+) -> Cancellation:
     """Undo a committed order: reverse what it earned, give back what it redeemed, remove its volume.
 
     The tier stays until the nightly review; consumed codes stay consumed; referral counts stay.
+    ``partner``, the account of ``record.partner`` when the order had one, loses what it was credited.
     """
     if record.status != "committed":
         raise ValueError(f"order {record.order_id} is {record.status}")
@@ -243,7 +268,30 @@ def cancel_order(account: Account, record: OrderRecord, issued_code: DiscountCod
     cancelled = record.model_copy(
         update={"status": "cancelled", "points_reversed": earned, "balance_after_cancel": after.balance}
     )
-    return Cancellation(record=cancelled, account=after, ledger=_cancel_ledger(record), revoked_code=revoked)
+    return Cancellation(
+        record=cancelled,
+        account=after,
+        ledger=_cancel_ledger(record),
+        revoked_code=revoked,
+        partner=_reverse_partner(record, partner, whole=True),
+    )
+
+
+def _reverse_partner(record: OrderRecord, partner: Account | None, *, whole: bool) -> PartnerUpdate | None:
+    share = record.partner
+    if share is None:
+        return None
+    if partner is None or partner.customer_id != share.partner_id:
+        raise ValueError(f"the partner {share.partner_id} must be given to reverse its credit")
+    return reverse(
+        partner,
+        share,
+        order_id=record.order_id,
+        placed_at=record.placed_at,
+        items=record.items,
+        eligible=record.eligible_amount,
+        whole=whole,
+    )
 
 
 def _tier_change(program: Program, decision: Decision, after: Account, order: Order) -> TierHistoryEntry | None:

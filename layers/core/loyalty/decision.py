@@ -62,6 +62,11 @@ class IssuedDiscount(Output):
     expires_at: Instant
 
 
+class PartnerCredit(Output):
+    partner_id: str
+    points: int
+
+
 class Decision(Output):
     order_id: str
     customer_id: str
@@ -75,6 +80,8 @@ class Decision(Output):
     effects: tuple[Effect, ...]
     rejected_codes: tuple[RejectedCode, ...]
     tier: TierChange | None
+    partner: PartnerCredit | None = None
+    """What the order credits (a preview: would credit) the partner that brought it."""
     issued_discount: IssuedDiscount | None = None
     balance: int | None = None
     program_version: int | None = None

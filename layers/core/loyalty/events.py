@@ -95,6 +95,10 @@ class OrderCommitted(Detail):
     tier_after: str | None
     program_version: int | None = Field(description="The program version that scored the order.")
     issued_code: str | None = Field(description="The next-purchase code the order issued, if any.")
+    partner_id: str | None = Field(
+        default=None, description="The partner account that brought the order (its credit is in its own ledger)."
+    )
+    partner_points: int = Field(default=0, description="Points the order credited the partner.")
 
 
 class OrderCancelled(Detail):
@@ -241,6 +245,8 @@ def _committed(record: OrderRecord) -> Event:
         tier_after=decision.tier.after if decision.tier else None,
         program_version=decision.program_version,
         issued_code=record.issued_code,
+        partner_id=record.partner.partner_id if record.partner else None,
+        partner_points=record.partner.points if record.partner else 0,
     )
     return Event(detail_type="order.committed", detail=detail)
 

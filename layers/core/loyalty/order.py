@@ -55,12 +55,20 @@ class Order(BaseModel):
     codes: Annotated[list[Identifier], Field(max_length=MAX_CODES)] = []
     redeem_points: Points = 0
     buyer_id: Identifier | None = None
+    partner_id: Identifier | None = None
+    """The partner (distributor) that brought the sale: another account, credited on commit."""
 
     @model_validator(mode="after")
     def _codes_are_distinct(self) -> Self:
         for index, code in enumerate(self.codes):
             if code in self.codes[:index]:
                 raise invalid(("codes", index), "a code may appear only once in an order")
+        return self
+
+    @model_validator(mode="after")
+    def _partner_is_another_account(self) -> Self:
+        if self.partner_id is not None and self.partner_id == self.customer_id:
+            raise invalid(("partner_id",), "the partner must be another account than the customer")
         return self
 
     @classmethod

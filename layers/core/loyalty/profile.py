@@ -22,3 +22,5 @@ class Profile(BaseModel):
     segment: Identifier | None = None
     locale: Locale = "en"
     email_opt_in: Flag = False
+    partner: Flag = False
+    """A partner (distributor): orders it brings name it in ``partner_id`` and credit it."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from loyalty.errors import InvalidInput
 from loyalty.types import Amount, DecimalInput, Flag, Identifier, InputInstant, Multiplier, Percent, Points, invalid
 
-RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust"})
+RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust", "partner"})
 """Names the engine itself writes into ``breakdown[].rule`` and the ledger."""
 
 
@@ -175,6 +175,11 @@ ProgramRule = Annotated[
 
 R = TypeVar("R", bound=Rule)
 
+MAX_EARNING_RULES = 50
+"""Rules that may each add a breakdown line, hence a ledger entry, to one commit. With the engine's own lines,
+20 codes, a referral and a partner, the largest commit stays under DynamoDB's 100 items a transaction."""
+NON_EARNING_KINDS = frozenset({"free_product", "first_order_discount", "discount_event"})
+
 
 class NextPurchaseDiscount(Document):
     percent: Annotated[Decimal, Field(gt=0, le=100), DecimalInput]
@@ -192,6 +197,14 @@ class Referral(Document):
     referee_discount_percent: Percent = Decimal(0)
     referrer_reward: ReferrerReward = ReferrerReward()
     max_referrals: Annotated[int, Field(strict=True, ge=1)] | None = None
+
+
+class Partners(Document):
+    """Credit for the partner (a distributor) that brought an order: points on its own account."""
+
+    points_per_unit: Amount
+    counts_toward_tier: Flag = False
+    """When set, the order's volume also counts toward the partner's tier."""
 
 
 class Emails(Document):
@@ -225,6 +238,7 @@ class Program(Document):
     rules: Annotated[list[ProgramRule], Field(max_length=200)] = []
     next_purchase_discount: NextPurchaseDiscount | None = None
     referral: Referral | None = None
+    partners: Partners | None = None
     emails: Emails | None = None
     rewards: Annotated[list[Reward], Field(max_length=200)] = []
 
@@ -235,6 +249,17 @@ class Program(Document):
             if rule.id in seen:
                 raise invalid(("rules", index, "id"), "rule ids must be unique")
             seen.add(rule.id)
+        return self
+
+    @model_validator(mode="after")
+    def _earning_rules_fit_one_transaction(self) -> Self:
+        earning = [index for index, rule in enumerate(self.rules) if rule.kind not in NON_EARNING_KINDS]
+        if len(earning) > MAX_EARNING_RULES:
+            raise invalid(
+                ("rules", earning[MAX_EARNING_RULES]),
+                f"at most {MAX_EARNING_RULES} rules that earn points: each writes a ledger entry in the order's "
+                "one transaction",
+            )
         return self
 
     @model_validator(mode="after")

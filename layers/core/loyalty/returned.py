@@ -33,5 +33,7 @@ class ReturnRecord(BaseModel):
     """Per lot, the redeemed points this return gave back."""
     points_reversed: Points
     points_restored: Points
+    partner_points: Points = 0
+    """The partner credit this return took back (positive)."""
     balance: int
     """The account's balance right after the return."""

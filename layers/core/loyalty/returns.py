@@ -28,6 +28,7 @@ from loyalty.errors import Conflict
 from loyalty.ledger import LedgerEntry
 from loyalty.money import EXACT, floor_points
 from loyalty.order import MAX_LINES, Order
+from loyalty.partners import PartnerUpdate, returned_points, reverse
 from loyalty.returned import ReturnRecord
 from loyalty.types import Identifier
 
@@ -82,6 +83,8 @@ class Returned:
     ledger: tuple[LedgerEntry, ...]
     revoked_code: str | None
     result: ReturnRecord
+    partner: PartnerUpdate | None = None
+    """The partner that brought the order, its credit taken back in proportion."""
 
     @property
     def full(self) -> bool:
@@ -97,9 +100,16 @@ def replayed_return(record: OrderRecord, request: ReturnRequest) -> ReturnRecord
 
 
 def return_lines(
-    account: Account, record: OrderRecord, request: ReturnRequest, issued_code: DiscountCode | None
+    account: Account,
+    record: OrderRecord,
+    request: ReturnRequest,
+    issued_code: DiscountCode | None,
+    partner: Account | None = None,
 ) -> Returned:
-    """The account and the record after returning ``request``'s lines; ``ReturnExceedsOrder`` for too many."""
+    """The account and the record after returning ``request``'s lines; ``ReturnExceedsOrder`` for too many.
+
+    ``partner``: the account of ``record.partner`` when the order had one.
+    """
     order = _returnable(record)
     before = returned_quantities(record)
     wanted = request.quantities()
@@ -132,9 +142,11 @@ def return_lines(
             "eligible_amount": EXACT.subtract(kept_before.eligible_amount, eligible),
             "milestones": kept_before.milestones if full else (),
             "anniversary": kept_before.anniversary if full else None,
+            "partner": None,
         }
     )
     cancellation = cancel_order(account, step, issued_code if full else None)
+    partner_update = _return_partner(record, kept_before, step, partner, share, full, request.return_id)
     result = ReturnRecord(
         return_id=request.return_id,
         fingerprint=request.fingerprint(record.order_id),
@@ -146,6 +158,7 @@ def return_lines(
         restored_to=restored_to,
         points_reversed=step.decision.points,
         points_restored=step.decision.points_redeemed,
+        partner_points=partner_update.share.points if partner_update else 0,
         balance=cancellation.account.balance,
     )
     updated = record.model_copy(update={"returns": (*record.returns, result)})
@@ -164,14 +177,45 @@ def return_lines(
         ledger=ledger,
         revoked_code=cancellation.revoked_code,
         result=result,
+        partner=partner_update,
     )
 
 
-def cancel_remaining(account: Account, record: OrderRecord, issued_code: DiscountCode | None) -> Cancellation:
+def _return_partner(
+    record: OrderRecord,
+    kept_before: OrderRecord,
+    step: OrderRecord,
+    partner: Account | None,
+    share: Fraction,
+    full: bool,
+    return_id: str,
+) -> PartnerUpdate | None:
+    """The partner's credit brought down to floor(original x share), its volume and totals by the step's."""
+    original, standing = record.partner, kept_before.partner
+    if original is None or standing is None:
+        return None
+    if partner is None or partner.customer_id != original.partner_id:
+        raise ValueError(f"the partner {original.partner_id} must be given to return its credit")
+    taken = standing.points if full else returned_points(original.points, standing.points, share)
+    return reverse(
+        partner,
+        standing.model_copy(update={"points": taken}),
+        order_id=record.order_id,
+        placed_at=record.placed_at,
+        items=step.items,
+        eligible=step.eligible_amount,
+        whole=full,
+        ref=return_id,
+    )
+
+
+def cancel_remaining(
+    account: Account, record: OrderRecord, issued_code: DiscountCode | None, partner: Account | None = None
+) -> Cancellation:
     """Cancel an order after its returns: what they left is reversed, the record keeps them."""
     if not record.returns:
-        return cancel_order(account, record, issued_code)
-    cancellation = cancel_order(account, remaining_view(record), issued_code)
+        return cancel_order(account, record, issued_code, partner)
+    cancellation = cancel_order(account, remaining_view(record), issued_code, partner)
     cancelled = record.model_copy(
         update={
             "status": "cancelled",
@@ -184,6 +228,7 @@ def cancel_remaining(account: Account, record: OrderRecord, issued_code: Discoun
         account=cancellation.account,
         ledger=cancellation.ledger,
         revoked_code=cancellation.revoked_code,
+        partner=cancellation.partner,
     )
 
 
@@ -198,7 +243,9 @@ def remaining_view(record: OrderRecord) -> OrderRecord:
     restored: dict[str, int] = {}
     eligible = record.eligible_amount
     items = record.items
+    partner_taken = 0
     for done in record.returns:
+        partner_taken += done.partner_points
         for rule, points in done.reversed_lines.items():
             reversed_by_rule[rule] = reversed_by_rule.get(rule, 0) + points
         for lot_id, points in done.restored_to.items():
@@ -228,6 +275,9 @@ def remaining_view(record: OrderRecord) -> OrderRecord:
             "eligible_amount": eligible,
             "items": items,
             "returns": (),
+            "partner": record.partner.model_copy(update={"points": record.partner.points - partner_taken})
+            if record.partner
+            else None,
         }
     )
 

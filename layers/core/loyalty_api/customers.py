@@ -57,6 +57,15 @@ class ReferralStatus(Body):
     referrals: int
 
 
+class PartnerTotalsBody(Body):
+    orders: int
+    """Standing orders the partner brought."""
+    sales: Money
+    """Their eligible amounts, returns deducted."""
+    points: int
+    """The partner credit they still stand for."""
+
+
 class AccountSummaryBody(Body):
     customer_id: str
     segment: str | None
@@ -67,6 +76,8 @@ class AccountSummaryBody(Body):
     expiring: tuple[ExpiringPoints, ...]
     discounts: tuple[ActiveDiscount, ...]
     referral: ReferralStatus | None
+    partner: PartnerTotalsBody | None = None
+    """A partner's brought orders (``null`` for an account that is not a partner)."""
 
     @classmethod
     def of(cls, summary: AccountSummary) -> AccountSummaryBody:
@@ -88,6 +99,9 @@ class AccountSummaryBody(Body):
                 for code in summary.discounts
             ),
             referral=ReferralStatus(code=referral.code, referrals=referral.referrals) if referral else None,
+            partner=PartnerTotalsBody(orders=totals.orders, sales=totals.sales, points=totals.points)
+            if (totals := summary.partner)
+            else None,
         )
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from loyalty.account import Account
+from loyalty.account import Account, PartnerTotals
 from loyalty.profile import Profile
 from loyalty.tiers import VolumeBucket
 from loyalty.types import parse_instant
@@ -18,6 +18,8 @@ from loyalty_aws.due import day_key, moment_key, shard, timestamp
 from loyalty_aws.settings import Settings
 from loyalty_aws.transactions import Transaction
 from loyalty_service.ports import AccountChange, AccountRecord
+
+NO_TOTALS = PartnerTotals()
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -54,6 +56,8 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         first_order_at=parse_time(values.get("first_order_at")),
         anniversaries_rewarded=values.get("anniversaries_rewarded", 0),
         milestones_reached=frozenset(values.get("milestones_reached", [])),
+        partner=values.get("partner", False),
+        partner_totals=PartnerTotals.model_validate(values.get("partner_totals") or {}),
     )
     profile = values.get("profile")
     review = values.get("tier_review_key")
@@ -156,6 +160,8 @@ def account_item(
         "first_order_at": timestamp(account.first_order_at) if account.first_order_at else None,
         "anniversaries_rewarded": account.anniversaries_rewarded,
         "milestones_reached": sorted(account.milestones_reached),
+        "partner": account.partner or None,
+        "partner_totals": account.partner_totals.model_dump() if account.partner_totals != NO_TOTALS else None,
         "referral_code": referral_code,
         "last_event_at": timestamp(last_event_at) if last_event_at else None,
         "last_digest_at": timestamp(last_digest_at) if last_digest_at else None,

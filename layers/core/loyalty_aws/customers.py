@@ -85,13 +85,15 @@ class DynamoCustomerStore(DynamoAdapter):
     # ------------------------------------------------------------------ writes
 
     def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord:
-        """One ``UpdateItem``: the profile and its segment, ``version + 1`` so a commit in flight re-reads.
+        """One ``UpdateItem``: the profile, its segment and partner flag, ``version + 1`` so a commit re-reads.
 
         An account not stored yet is created with a zero balance (an order fills in the rest). A profile
         sent after an erasure is new data from the storefront: the account is no longer marked erased.
         """
+        # the flag is stored only when set: the profile of an account that is no partner reads as it always did
+        unset = None if profile.partner else {"partner"}
         values: dict[str, Any] = {
-            ":profile": profile.model_dump(mode="json", exclude_none=True),
+            ":profile": profile.model_dump(mode="json", exclude_none=True, exclude=unset),
             ":zero": 0,
             ":one": 1,
         }
@@ -101,6 +103,11 @@ class DynamoCustomerStore(DynamoAdapter):
             "#balance = if_not_exists(#balance, :zero)",
         ]
         removals = ["#erased"]
+        if profile.partner:
+            assignments.append("#partner = :partner")
+            values[":partner"] = True
+        else:
+            removals.append("#partner")
         if profile.segment is None:
             removals.append("#segment")
         else:
@@ -116,6 +123,7 @@ class DynamoCustomerStore(DynamoAdapter):
                 "#balance": "balance",
                 "#erased": "erased",
                 "#segment": "segment",
+                "#partner": "partner",
             },
             ExpressionAttributeValues=to_item(values),
             ReturnValues="ALL_NEW",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from loyalty.codes import Code, DiscountCode
 from loyalty.commit import Cancellation, Commit, OrderRecord, ReferralConversion
 from loyalty.order import Order
+from loyalty.partners import PartnerUpdate
 from loyalty.returns import Returned
 from loyalty_aws.accounts import account_from_item, put_account
 from loyalty_aws.adapter import DynamoAdapter
@@ -49,8 +50,9 @@ class DynamoOrderStore(DynamoAdapter):
 
     def load_for_order(self, order: Order, *, with_record: bool) -> OrderContext:
         config = self.config
+        account_ids = [order.customer_id, *([order.partner_id] if order.partner_id else [])]
         request: dict[str, Any] = {
-            config.accounts_table: {"Keys": [key(customer_id=order.customer_id)], "ConsistentRead": True},
+            config.accounts_table: {"Keys": [key(customer_id=each) for each in account_ids], "ConsistentRead": True},
         }
         if order.codes:
             request[config.codes_table] = {"Keys": [key(code=code) for code in order.codes], "ConsistentRead": True}
@@ -58,7 +60,7 @@ class DynamoOrderStore(DynamoAdapter):
             request[config.orders_table] = {"Keys": [key(order_id=order.order_id)], "ConsistentRead": True}
         request[config.programs_table] = {"Keys": [timeline_key()], "ConsistentRead": True}
         found = self.batch_get(request)
-        accounts = found.get(config.accounts_table, [])
+        accounts = {item["customer_id"]["S"]: item for item in found.get(config.accounts_table, [])}
         records = found.get(config.orders_table, [])
         codes: dict[str, Code] = {}
         for item in found.get(config.codes_table, []):
@@ -67,9 +69,10 @@ class DynamoOrderStore(DynamoAdapter):
         timelines = found.get(config.programs_table, [])
         return OrderContext(
             record=order_from_item(records[0]) if records else None,
-            account=account_from_item(accounts[0] if accounts else None, order.customer_id),
+            account=account_from_item(accounts.get(order.customer_id), order.customer_id),
             codes=codes,
             timeline=timeline_from_item(timelines[0] if timelines else None),
+            partner=account_from_item(accounts.get(order.partner_id), order.partner_id) if order.partner_id else None,
         )
 
     def load_account(self, customer_id: str) -> AccountRecord:
@@ -77,6 +80,13 @@ class DynamoOrderStore(DynamoAdapter):
             TableName=self.config.accounts_table, Key=key(customer_id=customer_id), ConsistentRead=True
         )
         return account_from_item(response.get("Item"), customer_id)
+
+    def load_accounts(self, customer_ids: Sequence[str]) -> list[AccountRecord]:
+        table = self.config.accounts_table
+        keys = [key(customer_id=each) for each in dict.fromkeys(customer_ids)]
+        found = self.batch_get({table: {"Keys": keys, "ConsistentRead": True}})
+        items = {item["customer_id"]["S"]: item for item in found.get(table, [])}
+        return [account_from_item(items.get(each), each) for each in customer_ids]
 
     def load_order(self, order_id: str) -> OrderRecord | None:
         response = self.client.get_item(
@@ -92,8 +102,15 @@ class DynamoOrderStore(DynamoAdapter):
 
     # ------------------------------------------------------------------ writes
 
-    def save_commit(self, commit: Commit, account: AccountChange, referrer: AccountChange | None) -> None:
-        """One transaction: the order, the account, its ledger, the codes it used and issued, the referral."""
+    def save_commit(
+        self,
+        commit: Commit,
+        account: AccountChange,
+        referrer: AccountChange | None,
+        partner: AccountChange | None = None,
+    ) -> None:
+        """One transaction: the order, the account, its ledger, the codes it used and issued, the referral,
+        the partner's credit."""
         write = Transaction()
         self._put_record(write, commit.record, ConditionExpression="attribute_not_exists(order_id)")
         put_account(write, self.config, "account", account)
@@ -105,10 +122,15 @@ class DynamoOrderStore(DynamoAdapter):
             put_tier_change(write, self.config, commit.record.customer_id, commit.tier_change)
         if commit.referral is not None:
             self._convert_referral(write, commit.referral, referrer)
-        token = request_token("commit", commit.record.order_id, commit.record.fingerprint, account.before.version)
+        self._write_partner(write, commit.partner, partner)
+        token = request_token(
+            "commit", commit.record.order_id, commit.record.fingerprint, account.before.version, *_read(partner)
+        )
         write.write(self.client, on_conflict=_order_conflict, token=token)
 
-    def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None:
+    def save_cancel(
+        self, cancellation: Cancellation, account: AccountChange, partner: AccountChange | None = None
+    ) -> None:
         """One transaction: the cancelled record (only from committed), the account, the reversals, the revoked code."""
         write = Transaction()
         self._put_record(
@@ -122,10 +144,13 @@ class DynamoOrderStore(DynamoAdapter):
         put_ledger(write, self.config, cancellation.ledger)
         if cancellation.revoked_code is not None:
             self._revoke(write, cancellation.revoked_code)
-        token = request_token("cancel", cancellation.record.order_id, account.before.version)
+        self._write_partner(write, cancellation.partner, partner)
+        token = request_token("cancel", cancellation.record.order_id, account.before.version, *_read(partner))
         write.write(self.client, token=token)
 
-    def save_return(self, returned: Returned, account: AccountChange, *, returns_before: int) -> None:
+    def save_return(
+        self, returned: Returned, account: AccountChange, partner: AccountChange | None = None, *, returns_before: int
+    ) -> None:
         """One transaction: the record with the return (only from committed, with the returns read), the account,
         the return's ledger entries and, for a full return, the revoked code."""
         write = Transaction()
@@ -149,8 +174,20 @@ class DynamoOrderStore(DynamoAdapter):
         put_ledger(write, self.config, returned.ledger)
         if returned.revoked_code is not None:
             self._revoke(write, returned.revoked_code)
-        token = request_token("return", returned.record.order_id, returned.result.return_id, account.before.version)
+        self._write_partner(write, returned.partner, partner)
+        token = request_token(
+            "return", returned.record.order_id, returned.result.return_id, account.before.version, *_read(partner)
+        )
         write.write(self.client, token=token)
+
+    def _write_partner(self, write: Transaction, update: PartnerUpdate | None, change: AccountChange | None) -> None:
+        """The partner's account (conditioned on the version read), its ledger entry and a tier upgrade."""
+        if update is None or change is None:
+            return
+        put_account(write, self.config, "partner", change)
+        put_ledger(write, self.config, update.ledger)
+        if update.tier_change is not None:
+            put_tier_change(write, self.config, update.account.customer_id, update.tier_change)
 
     def _revoke(self, write: Transaction, code: str) -> None:
         write.update(
@@ -217,6 +254,11 @@ class DynamoOrderStore(DynamoAdapter):
             discount_code_item(code, self.config.due_shards),
             ConditionExpression="attribute_not_exists(code)",
         )
+
+
+def _read(partner: AccountChange | None) -> tuple[int, ...]:
+    """The partner's version read, for the request token: a retry after the partner moved is another write."""
+    return () if partner is None else (partner.before.version,)
 
 
 def _order_conflict(failed: list[str]) -> Exception | None:

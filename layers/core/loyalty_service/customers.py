@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from loyalty.account import PartnerTotals
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.errors import NotFound
 from loyalty.money import exact
@@ -31,6 +32,8 @@ class AccountSummary:
     expiring: tuple[Lot, ...]
     discounts: tuple[DiscountCode, ...]
     referral: ReferralCode | None
+    partner: PartnerTotals | None = None
+    """For a partner: what the orders it brought add up to (``None`` for other accounts)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def summarize(program: Program, record: AccountRecord, codes: Iterable[Code], *,
         expiring=tuple(expiring),
         discounts=tuple(discounts),
         referral=referral,
+        partner=account.partner_totals if account.partner else None,
     )
 
 

@@ -6,11 +6,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from loyalty.account import Account
 from loyalty.codes import Code, ReferralCode
 from loyalty.commit import CodeMinter, Commit, OrderRecord, commit_order
 from loyalty.decision import Decision
 from loyalty.errors import FieldError, InvalidInput, NotFound, OrderConflict
 from loyalty.order import Order
+from loyalty.partners import PartnerUpdate, preview_credit
 from loyalty.program import Program
 from loyalty.returns import cancel_remaining
 from loyalty.scoring import score
@@ -65,8 +67,11 @@ class OrderService:
         self._check_not_in_future(order)
         context = self._store.load_for_order(order, with_record=False)
         active = self._programs.active(context.timeline, read=False)
-        decision = score(active.program, context.account.account, order, context.codes).decision
-        return decision.model_copy(update={"program_version": active.version})
+        program = active.program
+        partner = _stored(context.partner)
+        scoring = score(program, context.account.account, order, context.codes)
+        credit = preview_credit(program, order, partner, scoring.eligible_amount)
+        return scoring.decision.model_copy(update={"program_version": active.version, "partner": credit})
 
     def commit(self, order: Order) -> Committed:
         """Scored by the version in force when its state was read; a replay answers the stored decision."""
@@ -86,12 +91,18 @@ class OrderService:
                     codes,
                     mint=self._mint,
                     referrer=referrer.account if referrer else None,
+                    partner=_stored(context.partner),
                 ),
                 active.version,
             )
+            partner = _partner_commit_change(program, context.partner, commit)
+            shared = partner is not None and _same(referrer, partner.before)  # one write holds both
             try:
                 self._store.save_commit(
-                    commit, _committed_change(program, context.account, commit), _referrer_change(commit, referrer)
+                    commit,
+                    _committed_change(program, context.account, commit),
+                    None if shared else _referrer_change(commit, referrer),
+                    partner,
                 )
             except (OrderAlreadyCommitted, StaleState):
                 self._pause(attempt)
@@ -106,10 +117,13 @@ class OrderService:
                 raise NotFound(f"no order {order_id!r}")
             if record.status == "cancelled":
                 return record
-            account = self._store.load_account(record.customer_id)
+            account, partner = load_with_partner(self._store, record)
             issued = self._store.load_code(record.issued_code) if record.issued_code else None
             cancellation = cancel_remaining(
-                account.account, record, issued if not isinstance(issued, ReferralCode) else None
+                account.account,
+                record,
+                issued if not isinstance(issued, ReferralCode) else None,
+                partner.account if partner else None,
             )
             change = AccountChange(
                 before=account,
@@ -121,7 +135,7 @@ class OrderService:
                 standing_orders_added=-1,
             )
             try:
-                self._store.save_cancel(cancellation, change)
+                self._store.save_cancel(cancellation, change, reversed_change(partner, cancellation.partner, record))
             except StaleState:
                 self._pause(attempt)
                 continue
@@ -146,7 +160,11 @@ class OrderService:
         )
         if referral is None or context.account.account.has_ordered:
             return None, context.codes
-        referrer = self._store.load_account(referral.customer_id)
+        partner = context.partner
+        if partner is not None and partner.account.customer_id == referral.customer_id:
+            referrer = partner  # read in the order's batch already
+        else:
+            referrer = self._store.load_account(referral.customer_id)
         known = dict(context.codes)
         known[referral.code] = referral.model_copy(
             update={"referrer_excluded": referrer.account.excluded_from(program)}
@@ -201,5 +219,53 @@ def _referrer_change(commit: Commit, referrer: AccountRecord | None) -> AccountC
         account=conversion.referrer,
         tier_review_on=referrer.tier_review_on,
         activity_at=commit.record.placed_at,
+        event_at=None,
+    )
+
+
+def _stored(record: AccountRecord | None) -> Account | None:
+    """The account as stored; ``None`` for an id no account has (a partner that does not exist)."""
+    return record.account if record is not None and record.exists else None
+
+
+def _same(first: AccountRecord | None, second: AccountRecord) -> bool:
+    return first is not None and first.account.customer_id == second.account.customer_id
+
+
+def _partner_commit_change(program: Program, before: AccountRecord | None, commit: Commit) -> AccountChange | None:
+    """The partner's write: its credit (and the referral reward when it also referred the customer)."""
+    update = commit.partner
+    if update is None or before is None:
+        return None
+    after = update.account
+    review = before.tier_review_on
+    if update.share.volume and program.tiers is not None and after.tier is not None:
+        level = program.tiers.level(after.tier)
+        placed_at = commit.record.placed_at
+        review = review_due_on(program.tiers, level, after.buckets, placed_at) if level else placed_at.date()
+    return AccountChange(
+        before=before, account=after, tier_review_on=review, activity_at=commit.record.placed_at, event_at=None
+    )
+
+
+def load_with_partner(store: OrderStore, record: OrderRecord) -> tuple[AccountRecord, AccountRecord | None]:
+    """The order's account and, when it had one, its partner's, in one read."""
+    if record.partner is None:
+        return store.load_account(record.customer_id), None
+    account, partner = store.load_accounts([record.customer_id, record.partner.partner_id])
+    return account, partner
+
+
+def reversed_change(
+    before: AccountRecord | None, update: PartnerUpdate | None, record: OrderRecord
+) -> AccountChange | None:
+    """The partner's write after a cancel or a return: volume left its window, so a review at the next run."""
+    if before is None or update is None:
+        return None
+    return AccountChange(
+        before=before,
+        account=update.account,
+        tier_review_on=record.placed_at.date() if update.share.volume else before.tier_review_on,
+        activity_at=record.placed_at,
         event_at=None,
     )

@@ -78,6 +78,8 @@ class OrderContext:
     account: AccountRecord
     codes: Mapping[str, Code] = field(default_factory=dict)
     timeline: Timeline | None = None
+    partner: AccountRecord | None = None
+    """The account ``partner_id`` names, read in the same batch (version 0: no such account)."""
 
 
 @dataclass(frozen=True)
@@ -124,15 +126,29 @@ class OrderStore(Protocol):
 
     def load_account(self, customer_id: str) -> AccountRecord: ...
 
-    def save_commit(self, commit: Commit, account: AccountChange, referrer: AccountChange | None) -> None: ...
+    def load_accounts(self, customer_ids: Sequence[str]) -> list[AccountRecord]:
+        """Several accounts in one read, in the order asked (an order's customer and its partner)."""
+        ...
+
+    def save_commit(
+        self,
+        commit: Commit,
+        account: AccountChange,
+        referrer: AccountChange | None,
+        partner: AccountChange | None = None,
+    ) -> None: ...
 
     def load_order(self, order_id: str) -> OrderRecord | None: ...
 
     def load_code(self, code: str) -> Code | None: ...
 
-    def save_cancel(self, cancellation: Cancellation, account: AccountChange) -> None: ...
+    def save_cancel(
+        self, cancellation: Cancellation, account: AccountChange, partner: AccountChange | None = None
+    ) -> None: ...
 
-    def save_return(self, returned: Returned, account: AccountChange, *, returns_before: int) -> None:
+    def save_return(
+        self, returned: Returned, account: AccountChange, partner: AccountChange | None = None, *, returns_before: int
+    ) -> None:
         """One write: the order with its new return (``StaleState`` unless it still has ``returns_before``)."""
         ...
 

@@ -9,6 +9,7 @@ from loyalty.codes import DiscountCode
 from loyalty.errors import NotFound
 from loyalty.returned import ReturnRecord
 from loyalty.returns import ReturnRequest, replayed_return, return_lines
+from loyalty_service.orders import load_with_partner, reversed_change
 from loyalty_service.ports import AccountChange, OrderStore, StaleState
 from loyalty_service.retries import ContendedState, backoff
 
@@ -36,10 +37,14 @@ class ReturnService:
             stored = replayed_return(record, request)
             if stored is not None:
                 return ReturnOutcome(order_id=order_id, result=stored, created=False)
-            account = self._store.load_account(record.customer_id)
+            account, partner = load_with_partner(self._store, record)
             issued = self._store.load_code(record.issued_code) if record.issued_code else None
             returned = return_lines(
-                account.account, record, request, issued if isinstance(issued, DiscountCode) else None
+                account.account,
+                record,
+                request,
+                issued if isinstance(issued, DiscountCode) else None,
+                partner.account if partner else None,
             )
             change = AccountChange(
                 before=account,
@@ -51,7 +56,12 @@ class ReturnService:
                 standing_orders_added=-1 if returned.full else 0,
             )
             try:
-                self._store.save_return(returned, change, returns_before=len(record.returns))
+                self._store.save_return(
+                    returned,
+                    change,
+                    reversed_change(partner, returned.partner, record),
+                    returns_before=len(record.returns),
+                )
             except StaleState:
                 self._pause(attempt)
                 continue
