@@ -41,7 +41,16 @@ RULE_KINDS = (
     "milestone_bonus",
     "anniversary_bonus",
     "free_product",
+    "welcome_bonus",
+    "first_order_discount",
+    "discount_event",
+    "product_multiplier",
+    "margin_points",
 )
+SHARE_KINDS = frozenset({"category_multiplier", "product_multiplier", "margin_points"})
+"""The rules whose points are a share of the eligible amount (scaled by eligible / subtotal, floored once)."""
+SEGMENTS = ("retail", "installer", EXCLUDED_SEGMENT)
+SKUS = tuple(f"SKU-{index}" for index in range(5))
 MINUTES_A_DAY = 24 * 60
 
 # Strategies are built once per argument list: hypothesis validates a strategy the first time
@@ -121,12 +130,20 @@ def tier_documents(draw: st.DrawFn, *, discounts: bool = True) -> dict[str, Any]
         level["free_shipping"] = draw(booleans)
         level["bonus_points_per_order"] = draw(choose((0, 0, 50, 100, 500)))
         levels.append(level)
-    return {"basis": draw(choose(("quantity", "spend"))), "window_days": draw(ints(1, 400)), "levels": levels}
+    return {"basis": draw(choose(("quantity", "spend", "orders"))), "window_days": draw(ints(1, 400)), "levels": levels}
+
+
+def _time_box(draw: st.DrawFn, around: datetime) -> dict[str, str]:
+    """Around the moment the order is placed: active, just ended or about to start."""
+    starts_at = around + timedelta(minutes=draw(ints(-3 * MINUTES_A_DAY, 3 * MINUTES_A_DAY)))
+    ends_at = starts_at + timedelta(minutes=draw(ints(1, 6 * MINUTES_A_DAY)))
+    return {"starts_at": iso(starts_at), "ends_at": iso(ends_at)}
 
 
 @st.composite
 def rule_documents(draw: st.DrawFn, index: int, around: datetime, *, category_multipliers: bool) -> dict[str, Any]:
-    kinds = tuple(kind for kind in RULE_KINDS if category_multipliers or kind != "category_multiplier")
+    """One rule of any kind; ``category_multipliers=False`` leaves out the share rules (``SHARE_KINDS``)."""
+    kinds = tuple(kind for kind in RULE_KINDS if category_multipliers or kind not in SHARE_KINDS)
     kind = draw(choose(kinds))
     rule: dict[str, Any] = {"id": f"r{index}-{kind}", "kind": kind}
     if kind == "cart_amount_bonus":
@@ -134,18 +151,26 @@ def rule_documents(draw: st.DrawFn, index: int, around: datetime, *, category_mu
     elif kind == "cart_quantity_bonus":
         rule |= {"min_items": draw(ints(1, 150)), "points": draw(POINTS)}
     elif kind == "multiplier_event":
-        # Around the moment the order is placed: active, just ended or about to start.
-        starts_at = around + timedelta(minutes=draw(ints(-3 * MINUTES_A_DAY, 3 * MINUTES_A_DAY)))
-        ends_at = starts_at + timedelta(minutes=draw(ints(1, 6 * MINUTES_A_DAY)))
-        rule |= {"multiplier": str(draw(decimals("1", "5"))), "starts_at": iso(starts_at), "ends_at": iso(ends_at)}
+        rule |= {"multiplier": str(draw(decimals("1", "5")))} | _time_box(draw, around)
     elif kind == "category_multiplier":
         rule |= {"category": draw(choose(CATEGORIES)), "multiplier": str(draw(decimals("1", "4")))}
     elif kind == "milestone_bonus":
         rule |= {"lifetime_spend": str(draw(amounts(50_000).filter(bool))), "points": draw(POINTS)}
-    elif kind == "anniversary_bonus":
+    elif kind in ("anniversary_bonus", "welcome_bonus"):
         rule |= {"points": draw(POINTS)}
+    elif kind == "first_order_discount":
+        rule |= {"percent": str(draw(PERCENTS.filter(bool)))}
+    elif kind == "discount_event":
+        rule |= {"percent": str(draw(PERCENTS.filter(bool)))} | _time_box(draw, around)
+    elif kind == "product_multiplier":
+        skus = draw(st.lists(choose(SKUS), min_size=1, max_size=3, unique=True))
+        rule |= {"skus": skus, "multiplier": str(draw(decimals("1", "4")))}
+    elif kind == "margin_points":
+        rule |= {"points_per_unit": str(draw(decimals("0", "10")))}
     else:
         rule |= {"min_amount": str(draw(amounts(20_000))), "sku": "GIFT"}
+    if draw(ints(0, 5)) == 0:
+        rule["segments"] = draw(st.lists(choose(SEGMENTS), min_size=1, max_size=2, unique=True))
     return rule
 
 
@@ -235,6 +260,7 @@ def buckets(draw: st.DrawFn, today: date, *, span_days: int = 450) -> tuple[Volu
             day=today - timedelta(days=age),
             items=draw(st.one_of(ints(0, 20), ints(0, 2500))),
             spend=draw(decimals("0", "4000")),
+            orders=draw(ints(0, 12)),
         )
         for age in sorted(ages, reverse=True)
     )
@@ -248,7 +274,7 @@ def accounts(draw: st.DrawFn, program: Program, now: datetime, *, deficits: bool
     milestones = tuple(rule.id for rule in program.rules_of(MilestoneBonus))
     return Account(
         customer_id=CUSTOMER,
-        segment=draw(choose((None, None, "retail", EXCLUDED_SEGMENT))),
+        segment=draw(choose((None, None, *SEGMENTS))),
         tier=draw(choose((None, STALE_TIER, *levels))),
         buckets=draw(buckets(now.date())),
         lifetime_spend=draw(amounts(30_000)),
@@ -301,6 +327,8 @@ def order_payloads(
         category = draw(choose((None, *CATEGORIES)))
         if category is not None:
             line["category"] = category
+        if draw(booleans):  # below, at or above the price: a margin of 0 or more
+            line["unit_cost"] = str(draw(price))
         lines.append(line)
     return {
         "order_id": "SO-1",

@@ -26,6 +26,7 @@ from tests.unit.strategies import EPOCH, choose, moments, order_payloads, progra
 
 START = date(2026, 6, 1)
 END = date(2026, 7, 31)
+MARGIN_RULE = {"id": "margin", "kind": "margin_points", "points_per_unit": "2"}
 
 
 def order(order_id: str, placed_at: str, quantity: int = 1, price: str = "100", customer: str = "ACME") -> Order:
@@ -84,6 +85,27 @@ def test_doubling_points_per_unit_doubles_the_base_points(program: Program) -> N
         ("ACME", 1100, 2200)
     ]
     assert [(span.low, span.high, span.accounts) for span in result.difference.distribution] == [(1100, 1100, 1)]
+
+
+def test_a_margin_rule_is_backtested_from_the_costs_the_orders_kept(program: Program) -> None:
+    # GIVEN orders whose lines kept their unit cost: 100 sold at 100, bought at 70 (margin 30 each)
+    orders = [
+        make_order(
+            order_id=f"SO-{day}",
+            placed_at=f"2026-06-{day:02d}T10:00:00Z",
+            lines=[{"sku": "PUMP-7", "quantity": 1, "unit_price": "100", "unit_cost": "70"}],
+        )
+        for day in (1, 2, 3)
+    ]
+    candidate = make_program(rules=[*program.model_dump(mode="json")["rules"], MARGIN_RULE])
+
+    # WHEN a candidate with 2 points per unit of margin replays them
+    result = backtest(program, candidate, orders, start=START, end=END, baseline_version=1)
+
+    # THEN each order earns floor(30 x 2) = 60 more, on the margin rule alone
+    assert rule_points(result.baseline.rules, "margin") == 0
+    assert rule_points(result.candidate.rules, "margin") == 180
+    assert result.difference.points == 180
 
 
 def test_warm_up_orders_build_tier_volume_but_are_not_counted(program: Program) -> None:
@@ -421,3 +443,22 @@ class TestDifferenceDistribution:
             (2, 2, 2),
         ]
         assert difference_bins([]) == ()
+
+
+def test_a_candidate_with_tiers_by_orders_counts_each_replayed_order_once(program: Program) -> None:
+    # GIVEN three small orders of ACME and one of BETA, and a candidate whose Silver takes 3 orders
+    orders = [order(f"SO-{day}", f"2026-06-{day:02d}T10:00:00Z") for day in (1, 2, 3)]
+    orders.append(order("SO-9", "2026-06-09T10:00:00Z", customer="BETA"))
+    tiers = {
+        "basis": "orders",
+        "window_days": 365,
+        "levels": [{"name": "Bronze", "threshold": 0}, {"name": "Silver", "threshold": 3}],
+    }
+    candidate = make_program(tiers=tiers)
+
+    # WHEN both replay them
+    result = backtest(program, candidate, orders, start=START, end=END, baseline_version=1)
+
+    # THEN under the candidate ACME reached Silver with its third order (3 items: Bronze under the baseline)
+    assert result.candidate.tiers == (TierCount(tier="Bronze", accounts=1), TierCount(tier="Silver", accounts=1))
+    assert result.difference.accounts_changing_tier == 1

@@ -88,6 +88,7 @@ class TestSummarize:
                 {"code": "NP-LATER", "percent": "5", "expires_at": "2026-12-20T10:00:00Z"},
             ],
             "referral": {"code": "R9QK2M7TX", "referrals": 1},
+            "membership": {"member": True, "since": "2026-11-02T10:00:00Z", "until": None},
             "partner": None,
         }
 
@@ -157,6 +158,16 @@ class TestTierProgressBody:
             "volume": "1234.50",
             "next_tier": "Gold",
             "remaining": "0.12",
+        }
+
+    def test_order_volumes_are_whole_numbers_of_orders(self) -> None:
+        progress = TierProgress(basis="orders", volume=Decimal(7), next_tier="Gold", remaining=Decimal(3))
+
+        assert TierProgressBody.of(progress).model_dump() == {
+            "basis": "orders",
+            "volume": 7,
+            "next_tier": "Gold",
+            "remaining": 3,
         }
 
     def test_at_the_highest_tier_nothing_remains(self) -> None:
@@ -229,7 +240,7 @@ class TestCustomerService:
 
         # THEN the profile goes first, then the buyer leaves those entries and that order
         assert (erasure.ledger_entries, erasure.orders) == (3, 1)
-        assert store.calls == ["erase_profile", "scrub_ledger", "scrub_orders"]
+        assert store.calls == ["load_account", "erase_profile", "scrub_ledger", "scrub_orders"]
 
     def test_erasing_an_unknown_account_scrubs_nothing(self, program: Program) -> None:
         store = InMemoryCustomerStore()
@@ -237,4 +248,4 @@ class TestCustomerService:
         with pytest.raises(NotFound):
             service(store, program).erase("NOBODY")
 
-        assert store.calls == ["erase_profile"]
+        assert store.calls == ["load_account"]

@@ -321,9 +321,9 @@ def test_every_rule_of_an_order_is_described_in_plain_words_in_scoring_order(pro
         ("3x event", 900),
         ("bonus for orders over 15,000.00 EUR", 5000),
         ("bonus for 500 items or more", 1000),
+        ("Gold bonus per order", 100),
         ("milestone bonus: 100,000.00 EUR in purchases", 20000),
         ("anniversary bonus", 1000),
-        ("Gold bonus per order", 100),
     ]
     assert (order.order_id, order.placed_at, order.earned, order.points, order.cancelled) == (
         "SO-7",
@@ -560,3 +560,28 @@ def test_the_digest_serialises_amounts_as_strings(program: Program) -> None:
     # THEN money has two decimals and decimals are written plainly
     assert (dumped["balance_value"], dumped["point_value"]) == ("21.25", "0.01")
     assert (dumped["tier"]["remaining"], dumped["tier"]["discount_percent"]) == ("3990", "5")
+
+
+def test_a_margin_line_comes_after_the_product_and_category_lines_and_names_the_margin() -> None:
+    # GIVEN a program listing a margin rule before a product multiplier, and an order's lines out of order
+    program = make_program(
+        rules=[
+            {"id": "margin", "kind": "margin_points", "points_per_unit": "2"},
+            {"id": "drills", "kind": "product_multiplier", "skus": ["DRILL-18V"], "multiplier": "2"},
+            {"id": "welcome", "kind": "welcome_bonus", "points": 500},
+        ],
+        tiers=None,
+    )
+    lines = [("welcome", 500), ("margin", 158), ("drills", 200), ("base", 200)]
+    entries = tuple(entry("SO-7", rule, points) for rule, points in lines)
+
+    # WHEN the digest is built
+    (order,) = digest(program, entries=entries).orders
+
+    # THEN the lines follow scoring's order, and the margin line reads as such
+    assert [(line.reason.kind, line.reason.rule, line.points) for line in order.lines] == [
+        ("base", "base", 200),
+        ("other", "drills", 200),
+        ("margin", "margin", 158),
+        ("other", "welcome", 500),
+    ]

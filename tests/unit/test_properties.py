@@ -25,7 +25,7 @@ from loyalty.commit import cancel_order, commit_order
 from loyalty.errors import InsufficientPoints
 from loyalty.money import round_money
 from loyalty.order import Order
-from loyalty.program import MultiplierEvent, Program, Tiers
+from loyalty.program import DiscountEvent, FirstOrderDiscount, MarginPoints, MultiplierEvent, Program, Tiers
 from loyalty.scoring import Scoring, score
 from loyalty.tiers import VolumeBucket, held_level, review, start_of, window_volume
 from loyalty.wallet import Wallet
@@ -79,10 +79,10 @@ def holdings(wallet: Wallet) -> tuple[dict[str, int], int]:
 
 
 def windows(program: Program) -> list[Tiers]:
-    """The program's tier window and a few others on both bases: buckets must come back whole."""
+    """The program's tier window and a few others on every basis: buckets must come back whole."""
     probes = [
         Tiers.model_validate({"basis": basis, "window_days": days, "levels": [{"name": "any", "threshold": 0}]})
-        for basis in ("quantity", "spend")
+        for basis in ("quantity", "spend", "orders")
         for days in (1, 30, 365)
     ]
     return [program.tiers, *probes] if program.tiers else probes
@@ -185,6 +185,53 @@ def test_only_the_strongest_multiplier_event_counts(data: st.DataObject, scenari
     assert score(program, scenario.account, scenario.order, scenario.known_codes).decision == decision
 
 
+@scoring_settings
+@given(data=st.data(), scenario=scenarios())
+def test_a_margin_line_never_exceeds_the_floor_of_the_margin_times_its_points_per_unit(
+    data: st.DataObject, scenario: Scenario
+) -> None:
+    # GIVEN any order, some lines with a unit cost, and any discounts and redemption
+    scenario = redeeming(data, scenario)
+    decision = scored(scenario).decision
+    costed = [line for line in scenario.order.lines if line.unit_cost is not None]
+    margins = [max(line.unit_price - (line.unit_cost or 0), Decimal(0)) * line.quantity for line in costed]
+    margin = sum(margins, Decimal(0))
+    earned = {line.rule: line.points for line in decision.breakdown}
+    # THEN each margin line earns at most floor(margin x points_per_unit): the eligible share is at most 1
+    for rule in scenario.program.rules_of(MarginPoints):
+        assert 0 <= earned.get(rule.id, 0) <= math.floor(margin * rule.points_per_unit)
+
+
+UNIT_COSTS = st.integers(100_0001, 999_9999).filter(lambda cost: cost % 10).map(lambda cost: Decimal(cost).scaleb(-4))
+"""Costs of exactly four decimals from 100: ``ddd.dddd`` is no amount (2 decimals), percent (<= 100) nor point count."""
+
+
+@commit_settings
+@given(data=st.data(), scenario=scenarios(usable_codes_only=True))
+def test_no_decision_nor_ledger_entry_carries_a_unit_cost(data: st.DataObject, scenario: Scenario) -> None:
+    # GIVEN the order's lines, each with a unit cost of its own
+    costs = [data.draw(UNIT_COSTS, label="unit_cost") for _ in scenario.payload["lines"]]
+    lines = [{**line, "unit_cost": str(cost)} for line, cost in zip(scenario.payload["lines"], costs, strict=True)]
+    order = Order.parse({**scenario.payload, "lines": lines})
+    # WHEN it is previewed, committed and cancelled
+    preview = scored(scenario, order).decision
+    commit = commit_order(
+        scenario.program, scenario.account, order, scenario.known_codes, mint=minter(), referrer=scenario.referrer
+    )
+    cancel = cancel_order(commit.account, commit.record, commit.issued_code)
+    shown = [
+        preview.model_dump_json(),
+        commit.decision.model_dump_json(),
+        cancel.record.decision.model_dump_json(),
+        *(entry.model_dump_json() for entry in (*commit.ledger, *cancel.ledger)),
+        *(entry.model_dump_json() for entry in (commit.referral.ledger if commit.referral else ())),
+    ]
+    # THEN no serialised decision or ledger entry names a unit cost or shows one
+    for text in shown:
+        assert "unit_cost" not in text
+        assert not [cost for cost in costs if str(cost) in text], text
+
+
 # --- 2. discounts ------------------------------------------------------------------------------
 
 
@@ -209,7 +256,7 @@ def test_discounts_add_up_never_exceed_the_subtotal_nor_the_cap(scenario: Scenar
 @scoring_settings
 @given(scenario=scenarios())
 def test_the_cap_trims_only_the_last_discount_sources(scenario: Scenario) -> None:
-    # GIVEN the sources in order (tier, codes as given, referral), each with its own percent
+    # GIVEN the sources in order (tier, codes as given, referral, first_order, event), each with its own percent
     program = scenario.program
     decision = scored(scenario).decision
     held = (
@@ -226,9 +273,15 @@ def test_the_cap_trims_only_the_last_discount_sources(scenario: Scenario) -> Non
             code = scenario.known_codes[line.code or ""]
             assert isinstance(code, DiscountCode)
             wanted.append(code.percent)
-        else:
+        elif line.source == "referral":
             assert program.referral is not None
             wanted.append(program.referral.referee_discount_percent)
+        else:
+            rule = next(rule for rule in program.rules if rule.id == line.rule)
+            assert isinstance(rule, FirstOrderDiscount | DiscountEvent)
+            wanted.append(rule.percent)
+    sources = [line.source for line in decision.discounts]
+    assert sources == sorted(sources, key=("tier", "code", "referral", "first_order", "event").index)
     # THEN each source gets what the cap leaves after the ones before it
     room = program.max_discount_percent
     for line, percent in zip(decision.discounts, wanted, strict=True):

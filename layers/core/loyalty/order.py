@@ -15,6 +15,8 @@ from loyalty.types import Amount, Identifier, InputInstant, Points, invalid
 
 MAX_LINES = 1000
 MAX_CODES = 20
+CONFIDENTIAL_LINE_FIELDS = frozenset({"unit_cost"})
+"""Line fields kept in the order record (a backtest replays them) and never shown: no answer, log, event or email."""
 
 
 class OrderLine(BaseModel):
@@ -24,6 +26,8 @@ class OrderLine(BaseModel):
     quantity: Annotated[int, Field(strict=True, ge=1, le=1_000_000_000)]
     unit_price: Amount
     category: Identifier | None = None
+    unit_cost: Amount | None = None
+    """What the line cost the seller: confidential (``CONFIDENTIAL_LINE_FIELDS``), it only feeds ``margin_points``."""
 
     @property
     def amount(self) -> Decimal:
@@ -137,6 +141,7 @@ class Order(BaseModel):
         canonical = self.model_dump(mode="json", exclude_none=True)
         canonical["lines"] = [
             {**line, "unit_price": plain(source.unit_price)}
+            | ({"unit_cost": plain(source.unit_cost)} if source.unit_cost is not None else {})
             for line, source in zip(canonical["lines"], self.lines, strict=True)
         ]
         return digest(canonical)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from loyalty.errors import InvalidInput
+from loyalty.membership import Enrollment
 from loyalty.types import Amount, DecimalInput, Flag, Identifier, InputInstant, Multiplier, Percent, Points, invalid
 
 RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust", "partner"})
@@ -33,7 +34,7 @@ class TierLevel(Document):
 
 
 class Tiers(Document):
-    basis: Literal["quantity", "spend"]
+    basis: Literal["quantity", "spend", "orders"]
     window_days: Annotated[int, Field(strict=True, ge=1, le=3660)]
     levels: Annotated[list[TierLevel], Field(min_length=1, max_length=50)]
 
@@ -157,6 +158,13 @@ class ProductMultiplier(Rule):
     multiplier: Multiplier
 
 
+class MarginPoints(Rule):
+    """Points on the margin of the lines that carry a ``unit_cost``, in the share of the order that earns."""
+
+    kind: Literal["margin_points"]
+    points_per_unit: Amount
+
+
 ProgramRule = Annotated[
     CartAmountBonus
     | CartQuantityBonus
@@ -168,7 +176,8 @@ ProgramRule = Annotated[
     | WelcomeBonus
     | FirstOrderDiscount
     | DiscountEvent
-    | ProductMultiplier,
+    | ProductMultiplier
+    | MarginPoints,
     Field(discriminator="kind"),
 ]
 
@@ -241,6 +250,7 @@ class Program(Document):
     partners: Partners | None = None
     emails: Emails | None = None
     rewards: Annotated[list[Reward], Field(max_length=200)] = []
+    enrollment: Enrollment = Enrollment()
 
     @model_validator(mode="after")
     def _rule_ids_are_unique(self) -> Self:
@@ -301,6 +311,7 @@ RULE_KINDS = frozenset(
         "first_order_discount",
         "discount_event",
         "product_multiplier",
+        "margin_points",
     }
 )
 """The ``kind`` tags of ``ProgramRule``; a unit test keeps the two in step."""

@@ -145,7 +145,7 @@ def return_lines(
             "partner": None,
         }
     )
-    cancellation = cancel_order(account, step, issued_code if full else None)
+    cancellation = cancel_order(account, step, issued_code if full else None, order_ends=full)
     partner_update = _return_partner(record, kept_before, step, partner, share, full, request.return_id)
     result = ReturnRecord(
         return_id=request.return_id,

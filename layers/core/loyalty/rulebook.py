@@ -20,6 +20,7 @@ from loyalty.program import (
     DiscountEvent,
     FirstOrderDiscount,
     FreeProduct,
+    MarginPoints,
     MilestoneBonus,
     MultiplierEvent,
     ProductMultiplier,
@@ -28,29 +29,41 @@ from loyalty.program import (
     WelcomeBonus,
 )
 
-FixedPointsRule = CartAmountBonus | CartQuantityBonus | MilestoneBonus | AnniversaryBonus
-"""The rules that award a fixed number of points when their condition holds."""
+CartBonus = CartAmountBonus | CartQuantityBonus
+"""The rules that award a fixed number of points for the cart itself."""
 
 KEPT_PROGRAMS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Multiplied:
+    """A category or product multiplier, with what it multiplies and its extra multiplier (``multiplier - 1``)."""
+
+    rule_id: str
+    category: str | None
+    """The category it multiplies (a ``category_multiplier``), or ``None`` for a ``product_multiplier``."""
+    skus: frozenset[str]
+    """The skus it multiplies (a ``product_multiplier``); empty for a ``category_multiplier``."""
+    extra: Decimal
 
 
 @dataclass(frozen=True, slots=True)
 class Rulebook:
     """The rules of one program by kind, each in program order."""
 
-    category_multipliers: tuple[tuple[CategoryMultiplier, Decimal], ...]
-    """Each rule with its extra multiplier (``multiplier - 1``), the factor its points need."""
+    multipliers: tuple[Multiplied, ...]
+    """The category and product multipliers, interleaved as the program lists them."""
     events: tuple[MultiplierEvent, ...]
     milestones: tuple[MilestoneBonus, ...]
     free_products: tuple[tuple[FreeProduct, Effect], ...]
     """Each rule with the effect it gives (always the same one: outputs are immutable)."""
-    fixed_points: tuple[FixedPointsRule, ...]
+    cart_bonuses: tuple[CartBonus, ...]
     categories: frozenset[str]
     """The categories some rule multiplies: the only category amounts a decision needs."""
     levels: dict[str | None, TierLevel]
     """The tier levels by name (none without tiers)."""
-    product_multipliers: tuple[tuple[ProductMultiplier, frozenset[str], Decimal], ...] = ()
-    """Each rule with its skus and its extra multiplier."""
+    margins: tuple[MarginPoints, ...] = ()
+    anniversaries: tuple[AnniversaryBonus, ...] = ()
     welcomes: tuple[WelcomeBonus, ...] = ()
     first_order_discounts: tuple[FirstOrderDiscount, ...] = ()
     discount_events: tuple[DiscountEvent, ...] = ()
@@ -66,12 +79,13 @@ class Rulebook:
     @classmethod
     def of(cls, program: Program, segment: str | None = None) -> Rulebook:
         """The rules that apply to accounts of ``segment`` (rules with ``segments`` name the ones they apply to)."""
-        categories: list[CategoryMultiplier] = []
+        multipliers: list[Multiplied] = []
         events: list[MultiplierEvent] = []
         milestones: list[MilestoneBonus] = []
         free_products: list[tuple[FreeProduct, Effect]] = []
-        fixed_points: list[FixedPointsRule] = []
-        products: list[ProductMultiplier] = []
+        cart_bonuses: list[CartBonus] = []
+        margins: list[MarginPoints] = []
+        anniversaries: list[AnniversaryBonus] = []
         welcomes: list[WelcomeBonus] = []
         first_orders: list[FirstOrderDiscount] = []
         discount_events: list[DiscountEvent] = []
@@ -80,7 +94,9 @@ class Rulebook:
                 continue
             match rule:
                 case ProductMultiplier():
-                    products.append(rule)
+                    multipliers.append(Multiplied(rule.id, None, frozenset(rule.skus), _extra(rule.multiplier)))
+                case MarginPoints():
+                    margins.append(rule)
                 case WelcomeBonus():
                     welcomes.append(rule)
                 case FirstOrderDiscount():
@@ -88,25 +104,27 @@ class Rulebook:
                 case DiscountEvent():
                     discount_events.append(rule)
                 case CategoryMultiplier():
-                    categories.append(rule)
+                    multipliers.append(Multiplied(rule.id, rule.category, frozenset(), _extra(rule.multiplier)))
                 case MultiplierEvent():
                     events.append(rule)
                 case FreeProduct():
                     free_products.append((rule, Effect(kind="free_product", rule=rule.id, sku=rule.sku)))
                 case MilestoneBonus():
                     milestones.append(rule)
-                    fixed_points.append(rule)
-                case _:
-                    fixed_points.append(rule)
+                case AnniversaryBonus():
+                    anniversaries.append(rule)
+                case CartAmountBonus() | CartQuantityBonus():
+                    cart_bonuses.append(rule)
         return cls(
-            category_multipliers=tuple((rule, _extra(rule.multiplier)) for rule in categories),
+            multipliers=tuple(multipliers),
             events=tuple(events),
             milestones=tuple(milestones),
             free_products=tuple(free_products),
-            fixed_points=tuple(fixed_points),
-            categories=frozenset(rule.category for rule in categories),
+            cart_bonuses=tuple(cart_bonuses),
+            categories=frozenset(rule.category for rule in multipliers if rule.category is not None),
             levels={level.name: level for level in program.tiers.levels} if program.tiers else {},
-            product_multipliers=tuple((rule, frozenset(rule.skus), _extra(rule.multiplier)) for rule in products),
+            margins=tuple(margins),
+            anniversaries=tuple(anniversaries),
             welcomes=tuple(welcomes),
             first_order_discounts=tuple(first_orders),
             discount_events=tuple(discount_events),

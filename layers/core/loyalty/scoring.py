@@ -12,22 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from loyalty.account import Account, anniversaries_at
-from loyalty.codes import Code, CodeCheck, check_codes
+from loyalty.codes import NO_CODES, Code, CodeCheck, RejectedCode, check_codes
 from loyalty.decision import BreakdownLine, Decision, DiscountLine, Effect, TierChange
 from loyalty.errors import InsufficientPoints, RedemptionExceedsAmount
+from loyalty.membership import NotMember
 from loyalty.money import EXACT, HUNDRED, ZERO, exact, floor_points, floor_ratio, round_money, round_parts
 from loyalty.order import Order
-from loyalty.program import (
-    AnniversaryBonus,
-    CartAmountBonus,
-    CartQuantityBonus,
-    CategoryMultiplier,
-    MilestoneBonus,
-    MultiplierEvent,
-    Program,
-    TierLevel,
-)
-from loyalty.rulebook import FixedPointsRule, Rulebook, rulebook
+from loyalty.program import CartAmountBonus, CartQuantityBonus, MultiplierEvent, Program, TierLevel
+from loyalty.rulebook import CartBonus, Multiplied, Rulebook, rulebook
 from loyalty.tiers import held_level, higher, level_for, window_volume
 
 
@@ -68,13 +60,20 @@ FREE_SHIPPING = Effect(kind="free_shipping")
 
 def score(program: Program, account: Account, order: Order, known_codes: Mapping[str, Code]) -> Scoring:
     order.check_currency(program.currency)
-    codes = check_codes(
-        program,
-        customer_id=order.customer_id,
-        has_ordered=account.has_ordered,
-        placed_at=order.placed_at,
-        codes=order.codes,
-        known=known_codes,
+    member = account.is_member(program, order.placed_at)
+    if not member and order.redeem_points:
+        raise NotMember(f"account {account.customer_id!r} is not a member: it cannot redeem points")
+    codes = (
+        check_codes(
+            program,
+            customer_id=order.customer_id,
+            has_ordered=account.has_ordered,
+            placed_at=order.placed_at,
+            codes=order.codes,
+            known=known_codes,
+        )
+        if member
+        else _not_member_codes(order.codes)
     )
     rules = rulebook(program, account.segment)
     tiers = program.tiers
@@ -83,14 +82,14 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         held = rules.levels.get(account.tier) or held_level(tiers, account.tier, account.buckets, order.placed_at)
     cart = _Cart.of(order, rules.categories)
     subtotal = cart.subtotal
-    discounts = _discounts(program, held, codes, subtotal, _rule_discounts(rules, account, order))
+    discounts = _discounts(program, held if member else None, codes, subtotal, _rule_discounts(rules, account, order))
     discount_total = ZERO
     for line in discounts:  # EXACT's methods: the arithmetic of ``with exact()``, without entering it
         discount_total = EXACT.add(discount_total, line.amount)
     payable = EXACT.subtract(subtotal, discount_total)
     eligible = EXACT.subtract(payable, _redeemed_value(program, account, order, payable))
 
-    excluded = account.excluded_from(program)
+    excluded = account.excluded_from(program) or not member
     milestones = () if excluded else _milestones_reached(rules, account, eligible)
     anniversary = None if excluded else _anniversary_due(account, order)
     breakdown = (
@@ -109,9 +108,10 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         eligible_amount=round_money(eligible),
         points=sum([line.points for line in breakdown]),
         breakdown=breakdown,
-        effects=_effects(rules, held, subtotal),
+        effects=_effects(rules, held, subtotal) if member else (),
         rejected_codes=codes.rejected,
         tier=_tier_change(program, rules, account, order, cart, held, eligible),
+        member=member,
     )
     return Scoring(
         decision=decision,
@@ -121,6 +121,12 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         milestones=milestones,
         anniversary=anniversary,
     )
+
+
+def _not_member_codes(codes: Iterable[str]) -> CodeCheck:
+    """A non-member uses no code: each is rejected, so a commit carrying one is refused like any rejected code."""
+    rejected = tuple(RejectedCode(code=text, reason="not_member") for text in codes)
+    return CodeCheck(rejected=rejected) if rejected else NO_CODES
 
 
 def _rule_discounts(rules: Rulebook, account: Account, order: Order) -> tuple[tuple[str, Decimal, str], ...]:
@@ -215,66 +221,82 @@ def _breakdown(
     anniversary: int | None,
     account_has_ordered: bool = True,
 ) -> tuple[BreakdownLine, ...]:
+    """The lines in SPEC section 9's order: base, category and product lines (program order), margin, tier,
+    event, cart bonuses, tier_bonus, milestone, anniversary, welcome. Lines of 0 are left out."""
     points_per_unit = program.points_per_unit
     with exact():
         lines = [("base", floor_points(eligible * points_per_unit))]
-        for rule, extra in rules.category_multipliers:
-            lines.append((rule.id, _category_points(cart, points_per_unit, rule, extra, eligible)))
-        for product, skus, extra in rules.product_multipliers:
-            lines.append((product.id, _product_points(order, cart, points_per_unit, skus, extra, eligible)))
-        multiplied = sum([points for _, points in lines])
+        for multiplied in rules.multipliers:
+            lines.append((multiplied.rule_id, _multiplied_points(order, cart, points_per_unit, multiplied, eligible)))
+        # Tier and event multiply the base, category and product lines only, never the margin.
+        multiplied_total = sum([points for _, points in lines])
+        if rules.margins:
+            margin = _margin(order)
+            for rule in rules.margins:
+                lines.append((rule.id, _margin_points(cart, margin, rule.points_per_unit, eligible)))
         if held is not None:
-            lines.append(("tier", floor_points(multiplied * (held.points_multiplier - 1))))
+            lines.append(("tier", floor_points(multiplied_total * (held.points_multiplier - 1))))
         event = _strongest_event(rules, order)
         if event is not None:
-            lines.append((event.id, floor_points(multiplied * (event.multiplier - 1))))
-    # Only fixed-points rules award bonus points; the others would add lines of 0, which are left out.
-    for bonus in rules.fixed_points:
-        lines.append((bonus.id, _bonus_points(bonus, cart, milestones, anniversary)))
+            lines.append((event.id, floor_points(multiplied_total * (event.multiplier - 1))))
+    lines.extend((bonus.id, _cart_bonus_points(bonus, cart)) for bonus in rules.cart_bonuses)
     if held is not None:
         lines.append(("tier_bonus", held.bonus_points_per_order))
+    lines.extend((rule.id, rule.points) for rule in rules.milestones if rule.id in milestones)
+    if anniversary is not None:
+        lines.extend((rule.id, rule.points) for rule in rules.anniversaries)
     if not account_has_ordered:
         lines.extend((welcome.id, welcome.points) for welcome in rules.welcomes)
     return tuple([BreakdownLine(rule=rule, points=points) for rule, points in lines if points > 0])
 
 
-def _bonus_points(rule: FixedPointsRule, cart: _Cart, milestones: tuple[str, ...], anniversary: int | None) -> int:
-    """What a fixed-points rule awards this order (0 when it does not apply)."""
+def _cart_bonus_points(rule: CartBonus, cart: _Cart) -> int:
+    """What a cart bonus awards this order (0 when the cart does not reach it)."""
     match rule:
         case CartAmountBonus() if cart.subtotal >= rule.min_amount:
             return rule.points
         case CartQuantityBonus() if cart.items >= rule.min_items:
             return rule.points
-        case MilestoneBonus() if rule.id in milestones:
-            return rule.points
-        case AnniversaryBonus() if anniversary is not None:
-            return rule.points
     return 0
 
 
-def _category_points(
-    cart: _Cart, points_per_unit: Decimal, rule: CategoryMultiplier, extra: Decimal, eligible: Decimal
+def _multiplied_points(
+    order: Order, cart: _Cart, points_per_unit: Decimal, multiplied: Multiplied, eligible: Decimal
 ) -> int:
-    """The category's share of the eligible amount, times the extra multiplier: exact, floored once.
+    """The share of the eligible amount in the rule's category or skus, times the extra multiplier: exact, floored once.
 
-    share = category amount * eligible / subtotal, so the points are the floor of one exact ratio.
+    share = (the lines' amount) * eligible / subtotal, so the points are the floor of one exact ratio.
     """
     subtotal = cart.subtotal
     if subtotal == 0:
         return 0
-    return floor_ratio((cart.by_category[rule.category], eligible, points_per_unit, extra), subtotal)
+    if multiplied.category is not None:
+        amount = cart.by_category[multiplied.category]
+    else:
+        with exact():
+            amount = sum([line.amount for line in order.lines if line.sku in multiplied.skus], Decimal(0))
+    return floor_ratio((amount, eligible, points_per_unit, multiplied.extra), subtotal)
 
 
-def _product_points(
-    order: Order, cart: _Cart, points_per_unit: Decimal, skus: frozenset[str], extra: Decimal, eligible: Decimal
-) -> int:
-    """As ``_category_points``, over the lines whose sku the rule lists."""
-    subtotal = cart.subtotal
-    if subtotal == 0:
-        return 0
+def _margin(order: Order) -> Decimal:
+    """Sum over the lines with a ``unit_cost`` of max(unit_price - unit_cost, 0) x quantity, exactly."""
     with exact():
-        amount = sum([line.amount for line in order.lines if line.sku in skus], Decimal(0))
-    return floor_ratio((amount, eligible, points_per_unit, extra), subtotal)
+        return sum(
+            [
+                max(line.unit_price - line.unit_cost, ZERO) * line.quantity
+                for line in order.lines
+                if line.unit_cost is not None
+            ],
+            ZERO,
+        )
+
+
+def _margin_points(cart: _Cart, margin: Decimal, points_per_unit: Decimal, eligible: Decimal) -> int:
+    """floor(margin x eligible / subtotal x points_per_unit): the margin in the share that earns, floored once."""
+    subtotal = cart.subtotal
+    if subtotal == 0 or margin == 0:
+        return 0
+    return floor_ratio((margin, eligible, points_per_unit), subtotal)
 
 
 def _strongest_event(rules: Rulebook, order: Order) -> MultiplierEvent | None:
@@ -319,7 +341,12 @@ def _tier_change(
     tiers = program.tiers
     if tiers is None or held is None:
         return None
-    added = Decimal(cart.items) if tiers.basis == "quantity" else eligible
+    if tiers.basis == "quantity":
+        added = Decimal(cart.items)
+    elif tiers.basis == "orders":
+        added = Decimal(1)  # this order, standing from its commit
+    else:
+        added = eligible
     volume = EXACT.add(window_volume(tiers, account.buckets, order.placed_at), added)
     after = higher(tiers, held, level_for(tiers, volume))
     return rules.tier_change(held.name, after.name)

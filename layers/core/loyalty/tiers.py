@@ -2,7 +2,7 @@
 
 A bucket of day ``d`` counts at moment ``T`` when ``d <= T's UTC day < d + window_days``:
 an order leaves the window at the start of the UTC day ``window_days`` after it was placed.
-Buckets keep both items and spend, so a program that switches its basis needs no backfill.
+Buckets keep items, spend and orders, so a program that switches its basis needs no backfill.
 """
 
 from __future__ import annotations
@@ -25,9 +25,15 @@ class VolumeBucket(BaseModel):
     day: date
     items: Points
     spend: Decimal
+    orders: Points = 0
+    """Standing orders placed that day (basis ``orders``); buckets written before it was kept read 0."""
 
     def volume(self, basis: str) -> Decimal:
-        return Decimal(self.items) if basis == "quantity" else self.spend
+        if basis == "quantity":
+            return Decimal(self.items)
+        if basis == "orders":
+            return Decimal(self.orders)
+        return self.spend
 
 
 _DAY = attrgetter("day")
@@ -86,6 +92,8 @@ def window_volume(tiers: Tiers, buckets: Iterable[VolumeBucket], moment: datetim
     first, last = _window_days(moment, tiers.window_days)
     if tiers.basis == "quantity":  # whole items: an int sum, converted exactly
         return Decimal(sum([bucket.items for bucket in buckets if first <= bucket.day <= last]))
+    if tiers.basis == "orders":
+        return Decimal(sum([bucket.orders for bucket in buckets if first <= bucket.day <= last]))
     with exact():
         return sum([bucket.spend for bucket in buckets if first <= bucket.day <= last], Decimal(0))
 
@@ -112,24 +120,38 @@ def _rank(tiers: Tiers, level: TierLevel) -> int:
     return tiers.rank(level)
 
 
-def add_volume(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
-    return _adjust(buckets, day, items, spend)
+def add_volume(
+    buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal, orders: int = 1
+) -> tuple[VolumeBucket, ...]:
+    """The buckets after an order of day ``day``: it adds its items, its spend and (one order) to the day's."""
+    return _adjust(buckets, day, items, spend, orders)
 
 
-def remove_volume(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
+def remove_volume(
+    buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal, orders: int = 1
+) -> tuple[VolumeBucket, ...]:
+    """The buckets after taking volume back: a cancel takes its order back, a partial return (``orders=0``) not."""
     with exact():
-        return _adjust(buckets, day, -items, -spend)
+        return _adjust(buckets, day, -items, -spend, -orders)
 
 
-def _adjust(buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal) -> tuple[VolumeBucket, ...]:
+def _adjust(
+    buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal, orders: int
+) -> tuple[VolumeBucket, ...]:
     merged = {bucket.day: bucket for bucket in buckets}
     current = merged.get(day)
     # EXACT's own method: the arithmetic of ``with exact()``, without entering it for one sum
+    # A day's count never goes below 0: an order counted before buckets kept orders is taken back from nothing.
     if current is None:
-        updated = VolumeBucket(day=day, items=items, spend=EXACT.add(Decimal(0), spend))
+        updated = VolumeBucket(day=day, items=items, spend=EXACT.add(Decimal(0), spend), orders=max(orders, 0))
     else:
-        updated = VolumeBucket(day=day, items=current.items + items, spend=EXACT.add(current.spend, spend))
-    if updated.items == 0 and updated.spend == 0:
+        updated = VolumeBucket(
+            day=day,
+            items=current.items + items,
+            spend=EXACT.add(current.spend, spend),
+            orders=max(current.orders + orders, 0),
+        )
+    if updated.items == 0 and updated.spend == 0 and updated.orders == 0:
         merged.pop(day, None)
     else:
         merged[day] = updated

@@ -10,6 +10,7 @@ de-duplicate on it (EventBridge is at-least-once anyway).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,18 @@ class Published:
     """The ids of the changes whose events were not all put on the bus (or that could not be mapped)."""
 
 
+def _without_values(error: Exception) -> str:
+    """What went wrong, without the values read: a stored order's lines hold costs no log may show."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors(include_url=False, include_input=False, include_context=False)
+        )
+    if isinstance(error, KeyError | json.JSONDecodeError):  # a key's name, a position: no value read
+        return f"{type(error).__name__}: {error}"
+    return type(error).__name__
+
+
 class EventPublisher:
     def __init__(self, bus: EventBus, attempts: int = ATTEMPTS) -> None:
         self.bus = bus
@@ -45,7 +58,7 @@ class EventPublisher:
             try:
                 events = events_of(change)
             except (ValidationError, KeyError, ValueError, TypeError) as error:
-                log.error("change %s of %s cannot be mapped: %s", change_id, change.table, error)
+                log.error("change %s of %s cannot be mapped: %s", change_id, change.table, _without_values(error))
                 failed.add(change_id)
                 continue
             for event in events:
