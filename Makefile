@@ -77,8 +77,13 @@ $(CHECKOV_STAMP): $(CHECKOV_LOCK)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(CHECKOV_LOCK)
 	touch $@
 
+# The suite on every core (pytest-xdist, one worker per core), a whole test file per worker at a time
+# (--dist loadfile): each file's module-scoped stack (e2e, the fuzzer) is built once, not once per worker,
+# and its tests share one moto. TEST_WORKERS=0 runs it in this process, test by test as before.
+TEST_WORKERS ?= auto
+
 test: $(VENV_STAMP) ## run the whole suite (no test collected = failure)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # lint-imports checks pyproject.toml's [tool.importlinter] contracts (the layering); --no-cache: the graph
 # takes a second to build and no cache directory is left in the checkout.

@@ -54,7 +54,7 @@ def order(order_id: str, customer_id: str, placed_at: str = "2026-11-20T10:15:00
 @pytest.fixture(scope="module")
 def running() -> Iterator[Launched]:
     endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
-    stack = launch(port=free_port(), keys=LocalKeys())
+    stack = launch(port=0, keys=LocalKeys())
     try:
         yield stack
     finally:

@@ -18,7 +18,6 @@ import pytest
 
 from local.stack import DEMO, LocalKeys, launch
 from sam_emulator.server import Launched
-from tests.e2e.test_server import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +48,7 @@ class Client:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Launched]:
-    launched = launch(port=free_port(), keys=KEYS)
+    launched = launch(port=0, keys=KEYS)
     try:
         yield launched
     finally:

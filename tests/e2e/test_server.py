@@ -44,8 +44,9 @@ def fetch(url: str, body: Any = None, key: str | None = None) -> tuple[int, Any]
 @pytest.fixture(scope="module")
 def running() -> Iterator[Launched]:
     endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
-    port = free_port()
-    stack = launch(port=port, keys=LocalKeys())
+    # Port 0: the kernel picks a free port at bind, so that stacks started side by side never race for one.
+    stack = launch(port=0, keys=LocalKeys())
+    port = int(stack.url.rsplit(":", 1)[1])
     try:
         yield stack
     finally:

@@ -23,7 +23,6 @@ from loyalty_cli.aws import local_usage_plan
 from sam_emulator.server import Launched
 from scripts.create_api_key import main as create_api_key
 from tests.e2e.conftest import STOREFRONT_KEY
-from tests.e2e.test_server import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +40,7 @@ def get(url: str, key: str) -> tuple[int, dict[str, str], object]:
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[Launched]:
-    stack = launch(port=free_port(), keys=LocalKeys(), demo=False, overrides={"StorefrontKeyDailyQuota": str(QUOTA)})
+    stack = launch(port=0, keys=LocalKeys(), demo=False, overrides={"StorefrontKeyDailyQuota": str(QUOTA)})
     try:
         yield stack
     finally:
