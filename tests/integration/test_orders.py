@@ -123,6 +123,7 @@ class TestCommit:
             "effects": [],
             "rejected_codes": [],
             "tier": {"before": "Silver", "after": "Silver"},
+            "member": True,
             "issued_discount": None,
             "partner": None,
             "balance": 4192,
