@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,25 @@ def load_function(code_uri: str) -> ModuleType:
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    _own_metric_sets(module)
     return module
+
+
+def _own_metric_sets(module: ModuleType) -> None:
+    """Give the function's ``Metrics`` sets of its own, as its own Lambda execution environment has.
+
+    Powertools keeps metrics, dimensions and metadata in class attributes shared by every ``Metrics``
+    of the process. In Lambda a process holds one function; here several functions, loaded side by
+    side and called from several threads (the soak and race tests), would flush each other's metrics
+    mid-request ("Must contain at least one metric"). One function called alone behaves as before.
+    """
+    metrics = getattr(module, "metrics", None)
+    if not isinstance(metrics, Metrics):
+        return
+    provider = metrics.provider
+    metrics.metric_set = provider.metric_set = {}
+    metrics.metadata_set = provider.metadata_set = {}
+    metrics.dimension_set = provider.dimension_set = dict(provider.dimension_set)
 
 
 @dataclass(frozen=True)
