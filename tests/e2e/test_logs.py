@@ -22,12 +22,15 @@ pytestmark = pytest.mark.e2e
 EMAIL = "purchasing.lead@acme-logs.example"
 NAME = "Henrietta Quarrington"
 BUYER = "jane.buyer@acme-logs.example"
+UNIT_COST = "0.3127"
 ORDER = {
     "order_id": "SO-LOG-1",
     "customer_id": "ACME-LOGS",
     "placed_at": "2026-11-20T10:15:00Z",
     "currency": "EUR",
-    "lines": [{"sku": "BOLT-M8", "quantity": 1000, "unit_price": "0.45", "category": "fasteners"}],
+    "lines": [
+        {"sku": "BOLT-M8", "quantity": 1000, "unit_price": "0.45", "category": "fasteners", "unit_cost": UNIT_COST}
+    ],
     "buyer_id": BUYER,
 }
 
@@ -56,8 +59,9 @@ def log_output() -> Iterator[io.StringIO]:
 
 
 def test_no_log_line_carries_personal_data_or_a_secret() -> None:
-    # GIVEN the stack, and a day of real traffic: program, profile, orders with a buyer, NPS, digest, unsubscribe
+    # GIVEN the stack, and a day of real traffic: program, profile, orders with a buyer and a cost, NPS, digest, unsubscribe
     program = json.loads((DEMO / "program.json").read_text(encoding="utf-8"))
+    program["rules"].append({"id": "margin", "kind": "margin_points", "points_per_unit": "2"})
     with embedded(project_stack(), demo=False) as local, log_output() as buffer:
         http = Http(local, key=STOREFRONT_KEY)
         assert http.put("/admin/program", program, key=ADMIN_KEY).status == 201
@@ -82,6 +86,16 @@ def test_no_log_line_carries_personal_data_or_a_secret() -> None:
     records = [line for line in lines if line.startswith('{"level"')]
     # THEN there are some, and none names the person, their address, a key, the token or a cost
     assert len(records) >= 10
-    secrets = (EMAIL, NAME, BUYER, STOREFRONT_KEY, ADMIN_KEY, "not-a-key-but-a-secret-looking-one", token, "unit_cost")
+    secrets = (
+        EMAIL,
+        NAME,
+        BUYER,
+        STOREFRONT_KEY,
+        ADMIN_KEY,
+        "not-a-key-but-a-secret-looking-one",
+        token,
+        "unit_cost",
+        UNIT_COST,
+    )
     leaks = [(secret, line) for line in records for secret in secrets if secret in line]
     assert leaks == []
