@@ -59,7 +59,7 @@ def log_output() -> Iterator[io.StringIO]:
 
 
 def test_no_log_line_carries_personal_data_or_a_secret() -> None:
-    # GIVEN the stack, and a day of real traffic: program, profile, orders with a buyer and a cost, NPS, digest, unsubscribe
+    # GIVEN the stack and a day of traffic: program, profile, orders with a buyer and a cost, NPS, digest, unsubscribe
     program = json.loads((DEMO / "program.json").read_text(encoding="utf-8"))
     program["rules"].append({"id": "margin", "kind": "margin_points", "points_per_unit": "2"})
     with embedded(project_stack(), demo=False) as local, log_output() as buffer:
