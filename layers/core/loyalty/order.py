@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from loyalty.canonical import digest
 from loyalty.errors import FieldError, InvalidInput
-from loyalty.money import ZERO, exact, plain
+from loyalty.money import exact, plain
 from loyalty.types import Amount, Identifier, InputInstant, Points, invalid
 
 MAX_LINES = 1000
@@ -41,8 +41,8 @@ class _Totals:
     """``OrderLine.amount`` of each line."""
     subtotal: Decimal
     items: int
-    by_category: dict[str, Decimal]
-    """The amount of each category the lines name."""
+    by_category: dict[str, Decimal] = field(default_factory=dict)
+    """The categories asked about so far (most programs ask about none, the others about one or two)."""
 
 
 class Order(BaseModel):
@@ -91,7 +91,20 @@ class Order(BaseModel):
         return self._line_totals().items
 
     def category_amount(self, category: str) -> Decimal:
-        return self._line_totals().by_category.get(category, ZERO)
+        totals = self._line_totals()
+        kept = totals.by_category.get(category)
+        if kept is None:
+            with exact():
+                kept = sum(
+                    [
+                        amount
+                        for line, amount in zip(self.lines, totals.amounts, strict=True)
+                        if line.category == category
+                    ],
+                    Decimal(0),
+                )
+            totals.by_category[category] = kept
+        return kept
 
     def _line_totals(self) -> _Totals:
         try:  # past pydantic's attribute hook, which would only slow down the first, missing, read
@@ -101,19 +114,10 @@ class Order(BaseModel):
         else:
             return kept
         lines = self.lines
-        by_category: dict[str, Decimal] = {}
-        # One context for every sum: ``with exact()`` copies the context on entry. The sums ``sum`` makes
-        # of OrderLine.amount, from Decimal(0); every category's at once, as most orders have a few.
-        with exact():
+        with exact():  # the sums ``sum`` makes of OrderLine.amount, from Decimal(0), in one context
             amounts = [line.quantity * line.unit_price for line in lines]
-            for line, amount in zip(lines, amounts, strict=True):
-                if line.category is not None:
-                    by_category[line.category] = by_category.get(line.category, ZERO) + amount
             totals = _Totals(
-                amounts=amounts,
-                subtotal=sum(amounts, Decimal(0)),
-                items=sum([line.quantity for line in lines]),
-                by_category=by_category,
+                amounts=amounts, subtotal=sum(amounts, Decimal(0)), items=sum([line.quantity for line in lines])
             )
         object.__setattr__(self, "_totals", totals)
         return totals
