@@ -6,6 +6,8 @@ SAM_VENV    ?= .venv-sam
 TOOLS_VENV  ?= .venv-tools
 LOCK        ?= requirements/dev.lock
 SAM_LOCK    ?= requirements/sam.lock
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_LOCK ?= requirements/checkov.lock
 LAYER_REQS  ?= layers/core/requirements.txt
 TEMPLATE    ?= template.yaml
 BUILD_DIR   ?= .aws-sam/build
@@ -15,6 +17,8 @@ UV_VERSION  ?= 0.13.9
 # `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest release allowed by pyproject.toml.
 LOCK_FLAGS  ?=
 BENCH_FLAGS ?=
+# `make soak SOAK_FLAGS="--seed 42 --operations 20000"` reruns a given workload.
+SOAK_FLAGS  ?=
 # The Lambda runtime (template.yaml: python3.13). `make build` needs this interpreter.
 LAMBDA_PYTHON ?= python3.13
 
@@ -31,6 +35,7 @@ MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
 
 VENV_STAMP := $(VENV)/.installed
 SAM_STAMP  := $(SAM_VENV)/.installed
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 # pyenv keeps extra interpreters outside PATH (its shim for python3.13 fails unless selected):
 # prepend the newest pyenv 3.13.x bin directory, if any, for the targets that need python3.13.
@@ -38,7 +43,7 @@ PYENV_ROOT_DIR := $(shell pyenv root 2>/dev/null)
 PY313_BIN      := $(lastword $(sort $(wildcard $(PYENV_ROOT_DIR)/versions/3.13.*/bin)))
 LAMBDA_PATH    := $(if $(PY313_BIN),$(PY313_BIN):)$(PATH)
 
-.PHONY: help venv sam-venv test lint fmt check build run bench openapi events-doc lock clean
+.PHONY: help venv sam-venv test lint fmt check build run bench soak openapi events-doc lock clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -64,6 +69,14 @@ $(SAM_STAMP): $(SAM_LOCK)
 	$(SAM_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(SAM_LOCK)
 	touch $@
 
+# checkov pins its own boto3 and pydantic: a venv of its own, from its own lock (requirements/checkov.in).
+$(CHECKOV_STAMP): $(CHECKOV_LOCK)
+	@echo "installing $(CHECKOV_VENV) from $(CHECKOV_LOCK)"
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip==$(PIP_VERSION)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(CHECKOV_LOCK)
+	touch $@
+
 test: $(VENV_STAMP) ## run the whole suite (no test collected = failure)
 	$(VENV)/bin/python -m pytest
 
@@ -80,12 +93,14 @@ fmt: $(VENV_STAMP) ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff format .
 
 # `sam validate` runs the SAM translator (catches what cfn-lint lets through, e.g. a bad RetentionPolicy);
-# `--lint` runs cfn-lint through the SAM CLI. No AWS credentials are needed for either.
-check: $(SAM_STAMP) ## cfn-lint + sam validate (--lint) on template.yaml; layer pins match the lock
+# `--lint` runs cfn-lint through the SAM CLI; checkov scans the policies (.checkov.yaml says what it skips
+# and why). No AWS credentials are needed for any of them.
+check: $(SAM_STAMP) $(CHECKOV_STAMP) ## cfn-lint, sam validate (--lint), checkov on template.yaml; layer pins match the lock
 	$(PYTHON) scripts/check_layer_pins.py $(LAYER_REQS) $(LOCK)
 	$(SAM_VENV)/bin/cfn-lint --regions $(AWS_DEFAULT_REGION) -- $(TEMPLATE)
 	$(SAM_VENV)/bin/sam validate --template-file $(TEMPLATE) --region $(AWS_DEFAULT_REGION)
 	$(SAM_VENV)/bin/sam validate --lint --template-file $(TEMPLATE) --region $(AWS_DEFAULT_REGION)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --file $(TEMPLATE)
 
 build: $(SAM_STAMP) ## sam build into .aws-sam, then precompile the layer (hash-checked .pyc)
 	@export PATH="$(LAMBDA_PATH)"
@@ -102,13 +117,18 @@ build: $(SAM_STAMP) ## sam build into .aws-sam, then precompile the layer (hash-
 	$(LAMBDA_PYTHON) -m compileall -q -j 0 --invalidation-mode checked-hash $(BUILD_DIR)/CoreLayer/python
 
 # The local stack (local/ on tools/sam-emulator): template.yaml on moto's server, the API on
-# http://127.0.0.1:$${PORT:-3000}. LOCAL_STOREFRONT_KEY / LOCAL_ADMIN_KEY override the local API keys. Ctrl-C stops it.
+# http://127.0.0.1:$${PORT:-3000}. LOCAL_STOREFRONT_KEY / LOCAL_ADMIN_KEY override the local API keys;
+# LOCAL_PARAMETER_OVERRIDES="StorefrontKeyRateLimit=1 ..." overrides template parameters. Ctrl-C stops it.
 run: $(VENV_STAMP) ## start the whole system locally: no AWS account, no Docker (PORT=3000)
 	exec $(VENV)/bin/python -m local
 
 # `make bench BENCH_FLAGS="--markdown docs/performance.md"` also rewrites the performance page.
 bench: $(VENV_STAMP) ## DynamoDB calls per request and cold start against their budgets (~1 min)
 	$(VENV)/bin/python scripts/bench $(BENCH_FLAGS)
+
+# niced: it keeps a core busy for a long while on a shared machine.
+soak: $(VENV_STAMP) ## 100,000 ledger operations from 8 workers under injected faults, every invariant checked
+	nice $(VENV)/bin/python -m tests.soak --operations 100000 $(SOAK_FLAGS) 2>/dev/null | grep -v '^{'
 
 openapi: $(VENV_STAMP) ## regenerate docs/openapi.json from the resolvers and template.yaml
 	$(VENV)/bin/loyalty openapi --write
@@ -123,6 +143,8 @@ lock: ## re-resolve requirements/*.lock and layers/core/requirements.txt from py
 		--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS) --quiet -o $(LOCK)
 	$(TOOLS_VENV)/bin/uv pip compile requirements/sam.in --universal --python-version 3.11 \
 		--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS) --quiet -o $(SAM_LOCK)
+	$(TOOLS_VENV)/bin/uv pip compile requirements/checkov.in --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS) --quiet -o $(CHECKOV_LOCK)
 	$(TOOLS_VENV)/bin/uv pip compile pyproject.toml --constraint $(LOCK) \
 		--python-version 3.13 --python-platform aarch64-manylinux_2_28 \
 		--custom-compile-command "make lock" --quiet -o $(LAYER_REQS)

@@ -1,7 +1,8 @@
 """``make run``: the whole system on this machine, from template.yaml. No AWS account, no Docker.
 
 Environment: ``PORT`` (default 3000), ``LOCAL_STOREFRONT_KEY`` / ``LOCAL_ADMIN_KEY`` (the local API
-keys), ``AWS_DEFAULT_REGION`` (default eu-central-1). Ctrl-C stops it.
+keys), ``AWS_DEFAULT_REGION`` (default eu-central-1), ``LOCAL_PARAMETER_OVERRIDES`` (template parameters
+as ``Name=Value Name=Value``, e.g. ``StorefrontKeyRateLimit=1``). Ctrl-C stops it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 import warnings
 from types import FrameType
 
-from local.stack import LocalKeys, launch
+from local.stack import LocalKeys, launch, parameter_overrides
 from sam_emulator.server import PortInUse
 
 CURL = """\
@@ -39,10 +40,15 @@ def main() -> int:
     except ValueError:
         print(f"error: PORT={os.environ['PORT']!r} is not a port number", file=sys.stderr)
         return 2
+    try:
+        overrides = parameter_overrides(os.environ.get("LOCAL_PARAMETER_OVERRIDES"))
+    except ValueError as error:
+        print(f"error: LOCAL_PARAMETER_OVERRIDES: {error}", file=sys.stderr)
+        return 2
     keys = LocalKeys.from_environment()
     started = time.monotonic()
     try:
-        running = launch(port=port, keys=keys)
+        running = launch(port=port, keys=keys, overrides=overrides)
     except KeyboardInterrupt:
         print("\ninterrupted while starting; stopped", file=sys.stderr)
         return 130

@@ -48,6 +48,22 @@ def local_parameters(url: str) -> dict[str, str]:
     return {"PublicBaseUrl": url}
 
 
+def usage_plan_of(role: str) -> str:
+    """The logical id of the template's usage plan for keys of ``role``."""
+    return f"{role.capitalize()}UsagePlan"
+
+
+def parameter_overrides(text: str | None) -> dict[str, str]:
+    """``Name=Value Name=Value`` (as ``sam deploy --parameter-overrides`` takes them) as a mapping."""
+    overrides = {}
+    for pair in (text or "").split():
+        name, separator, value = pair.partition("=")
+        if not separator or not name:
+            raise ValueError(f"parameter override {pair!r} is not Name=Value")
+        overrides[name] = value
+    return overrides
+
+
 def local_region() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or REGION
 
@@ -98,9 +114,12 @@ class LocalStack(Emulator):
     # ------------------------------------------------------------------ data
 
     def seed_keys(self, dynamodb: Any) -> list[str]:
-        """Store the local keys in the table the authorizers read (``API_KEYS_TABLE``), once per table."""
+        """Store the local keys in the table the authorizers read (``API_KEYS_TABLE``), once per table, and
+        register each with its role's usage plan (``StorefrontUsagePlan``, ``AdminUsagePlan``) as an operator
+        does with ``loyalty create-api-key --usage-plan``."""
         from loyalty_aws.keys import ApiKeyStore
 
+        self.register_keys()
         seeded: list[str] = []
         for api in self.gateway.apis.values():
             for authorizer in api.authorizers.values():
@@ -113,6 +132,18 @@ class LocalStack(Emulator):
                 store.put(self.keys.admin, "admin", "local admin", at=now)
                 seeded.append(table)
         return seeded
+
+    def register_keys(self) -> None:
+        from loyalty_aws.usage_plans import UsagePlans
+
+        meter = self.gateway.meter
+        if meter is None:
+            return
+        plans = UsagePlans(self.client("apigateway"))
+        for role, key in (("storefront", self.keys.storefront), ("admin", self.keys.admin)):
+            plan_id = meter.plan_id(usage_plan_of(role))
+            if plan_id is not None:
+                plans.register(key, f"local {role}", plan_id)
 
     def load_demo(self) -> DemoReport:
         """The demo program, accounts and orders of ``local/demo``, sent through the API like any client would."""
@@ -152,12 +183,17 @@ def launch(
     template: Path = TEMPLATE,
     demo: bool = True,
     clock: bool = True,
+    overrides: dict[str, str] | None = None,
 ) -> Launched[LocalStack]:
-    """What ``make run`` starts: the port first (a busy one fails before anything else), then moto, then the stack."""
+    """What ``make run`` starts: the port first (a busy one fails before anything else), then moto, then the stack.
+
+    ``overrides``: template parameter values (``LOCAL_PARAMETER_OVERRIDES`` for ``make run``), e.g. low usage
+    plan limits to see the 429s.
+    """
     region = local_region()
 
     def build(url: str) -> LocalStack:
-        stack = Stack.load(template, region=region, overrides=local_parameters(url))
+        stack = Stack.load(template, region=region, overrides={**(overrides or {}), **local_parameters(url)})
         return LocalStack(stack, keys=keys, demo=demo, clock=clock)
 
     return launch_emulator(build, region=region, port=port)

@@ -84,7 +84,12 @@ CONTENDED_ROUTES = frozenset(
     }
 )
 CONTENDED = "`contended`: other requests kept changing the account; send the same request again"
-THROTTLED = "`throttled`: over the stage's or the key's request rate (API Gateway answers it, before the function)"
+THROTTLED = (
+    "`throttled`: over the stage's or the key's request rate; `quota_exceeded`: the key's daily quota is used up "
+    "(API Gateway answers both from the key's usage plan, before the function; `Retry-After` says when to retry)"
+)
+NOT_METERED = "the key is in no usage plan (not registered with the gateway)"
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
 
 # What every route with a body answers when the body cannot be read (``loyalty_api.http.read_body``).
 BODY_ERRORS: Mapping[str, str] = {
@@ -400,13 +405,15 @@ def _operation(
         if route.authorizer is not None:
             responses.setdefault("401", error_response("no `x-api-key` header, or not a valid key"))
         if route.authorizer is not None and route.authorizer != default:
-            responses.setdefault("403", error_response("the key's role may not call this route"))
+            responses.setdefault("403", error_response(f"the key's role may not call this route; or {NOT_METERED}"))
+        elif route.authorizer is not None:
+            responses.setdefault("403", error_response(NOT_METERED))
         if route.key in CONFLICTS:
             responses.setdefault("409", error_response(CONFLICTS[route.key]))
         if route.key in CONTENDED_ROUTES:
             described = (responses.get("409") or {}).get("description")
             responses["409"] = error_response(f"{described}; or {CONTENDED}" if described else CONTENDED)
-        responses.setdefault("429", error_response(THROTTLED))
+        responses.setdefault("429", {**error_response(THROTTLED), "headers": RETRY_AFTER})
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
         responses.setdefault("404", error_response("no such resource"))
     if "requestBody" in operation:  # read once for every route by loyalty_api.http

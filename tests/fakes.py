@@ -14,9 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from loyalty.account import Account
+from loyalty.buyers import Buyers
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.commit import Cancellation, Commit, OrderRecord
 from loyalty.ledger import LedgerEntry
+from loyalty.membership import Membership
 from loyalty.order import Order
 from loyalty.profile import Profile
 from loyalty.program import Program
@@ -355,6 +357,14 @@ class InMemoryCustomerStore:
         self.accounts[customer_id] = record
         return record
 
+    def save_membership(self, before: AccountRecord, membership: Membership) -> None:
+        self.calls.append("save_membership")
+        stored = self.accounts.get(before.account.customer_id)
+        if (stored.version if stored else 0) != before.version:
+            raise StaleState
+        account = before.account.model_copy(update={"membership": membership})
+        self.accounts[account.customer_id] = replace(before, account=account, version=before.version + 1)
+
     def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> Page:
         self.calls.append("ledger_page")
         entries = self.ledgers.get(customer_id, [])
@@ -373,13 +383,15 @@ class InMemoryCustomerStore:
         self.calls.append("account_exists")
         return customer_id in self.accounts
 
-    def erase_profile(self, customer_id: str) -> bool:
+    def erase_profile(self, before: AccountRecord, buyers: Buyers) -> None:
         self.calls.append("erase_profile")
-        record = self.accounts.get(customer_id)
-        if record is None:
-            return False
-        self.accounts[customer_id] = replace(record, profile=None, erased=True, version=record.version + 1)
-        return True
+        record = self.accounts.get(before.account.customer_id)
+        if record is None or record.version != before.version:
+            raise StaleState
+        account = record.account.model_copy(update={"buyers": buyers})
+        self.accounts[account.customer_id] = replace(
+            record, account=account, profile=None, erased=True, version=record.version + 1
+        )
 
     def scrub_ledger(self, customer_id: str) -> int:
         self.calls.append("scrub_ledger")

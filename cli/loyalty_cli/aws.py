@@ -43,6 +43,22 @@ def use_endpoint_defaults() -> None:
         os.environ.update(DUMMY_CREDENTIALS)
 
 
+def local_usage_plan(role: str) -> str | None:
+    """Against the local stack, the id of the usage plan ``make run`` created for keys of ``role``."""
+    if endpoint_url() is None:
+        return None
+    import boto3
+
+    from local.cloudformation import Stack
+    from local.stack import usage_plan_of
+
+    plan = Stack.load().usage_plans().get(usage_plan_of(role))
+    if plan is None:
+        return None
+    found = boto3.client("apigateway").get_usage_plans().get("items", [])
+    return next((str(item["id"]) for item in found if item.get("name") == plan.name), None)
+
+
 def use_local_tables(function_logical_id: str) -> None:
     """Against the local stack, name the tables as ``make run`` does: ``function_logical_id``'s environment.
 

@@ -24,6 +24,14 @@ def create_api_key(
             help="the ApiKeysTable's physical name (default: $API_KEYS_TABLE; the local stack's with AWS_ENDPOINT_URL)",
         ),
     ] = None,
+    usage_plan: Annotated[
+        str | None,
+        typer.Option(
+            "--usage-plan",
+            help="also register the key with this API Gateway usage plan (the stack's StorefrontUsagePlanId or "
+            "AdminUsagePlanId output; with AWS_ENDPOINT_URL, the local stack's plan for --role)",
+        ),
+    ] = None,
 ) -> None:
     """Issue an API key: store its SHA-256 with a role and a label, and print the key once (stdout only).
 
@@ -34,7 +42,9 @@ def create_api_key(
 
     aws.use_endpoint_defaults()
     aws.use_local_tables("AdminAuthorizerFunction")
+    usage_plan = usage_plan or aws.local_usage_plan(role)
     arguments = ["--role", role, "--label", label, *(["--table", table] if table else [])]
+    arguments += ["--usage-plan", usage_plan] if usage_plan else []
     raise typer.Exit(main(arguments))
 
 

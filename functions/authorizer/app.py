@@ -5,6 +5,10 @@ One function, two deployments: ``REQUIRED_ROLE`` is ``storefront`` (storefront a
 reuses it for every route behind the same authorizer, so an Allow names every method of the stage, not
 the one being called. A key that is known but of the wrong role gets a Deny (403); no key or an unknown
 key raises ``Unauthorized`` (401). The key itself is never logged, only a short prefix of its SHA-256.
+
+An Allow carries the key's usage identifier as ``usageIdentifierKey`` (``loyalty_aws.keys.usage_identifier``):
+the API's key source is ``AUTHORIZER``, so API Gateway meters the request against the usage plan whose
+API key has that value (throttle and daily quota: 429), and refuses it (403) if no plan has it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty_aws.keys import ApiKeyStore, key_id
+from loyalty_aws.keys import ApiKeyStore, key_id, usage_identifier
 from loyalty_aws.settings import Settings
 from loyalty_service.access import KeyCheck
 
@@ -66,6 +70,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         stage=arn.stage,
         context={"role": holder.role, "label": holder.label},
         partition=arn.partition,
+        usage_identifier_key=usage_identifier(api_key) if grant.allowed and api_key else None,
     )
     if grant.allowed:
         policy.allow_all_routes()

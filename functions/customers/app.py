@@ -1,4 +1,4 @@
-"""Customers: profile upserts, the account summary, the ledger, NPS answers, GDPR erasure. Thin handler."""
+"""Customers: profile upserts, the account summary, the ledger, buyers, NPS answers, GDPR erasure. Thin handler."""
 
 from __future__ import annotations
 
@@ -15,12 +15,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from loyalty.membership import MembershipRequest
 from loyalty.profile import Profile
 from loyalty_api.customers import (
     AccountSummaryBody,
+    BuyerLine,
+    BuyersBody,
     Erased,
     LedgerBody,
     LedgerLine,
+    MembershipBody,
     NpsRequest,
     TierHistoryBody,
     TierHistoryLine,
@@ -71,6 +75,26 @@ def get_summary(customer_id: CustomerId) -> AccountSummaryBody:
     return AccountSummaryBody.of(customers().summary(customer_id))
 
 
+@app.put(
+    "/customers/<customer_id>/membership",
+    summary="Enrol, renew or end the account's membership (invite and paid programs); idempotent",
+    description=(
+        '`{"member": true, "until"?, "since"?}` enrols the account, `since` being the time of the request '
+        "unless a `since` is sent to backdate it (years 2000-2200, like every time). The same PUT on a "
+        "membership still running renews it: `since` is kept and `until` set (null: no end). In a `paid` "
+        'program `until` is required (422 on `until`). `{"member": false}` ends it: `until` becomes the '
+        "time of the request. An account never stored is created. Answers `{member, since, until}`, "
+        "`member` meaning a member at the time of the request. An order is a member's when "
+        "`since <= placed_at` and (`until` is null or `placed_at < until`)."
+    ),
+)
+def put_membership(customer_id: CustomerId, request: Annotated[MembershipRequest, Body()]) -> MembershipBody:
+    status = customers().set_membership(customer_id, request)
+    metrics.add_metric(name="MembershipsChanged", unit=MetricUnit.Count, value=1)
+    logger.info("membership changed", extra={"customer_id": customer_id, "member": status.member})
+    return MembershipBody.of(status)
+
+
 @app.get("/customers/<customer_id>/ledger", summary="Points entries, newest first, paged", responses=NOT_FOUND)
 def get_ledger(
     customer_id: CustomerId,
@@ -79,6 +103,15 @@ def get_ledger(
 ) -> LedgerBody:
     page = customers().ledger(customer_id, limit=limit, cursor=cursor)
     return LedgerBody(entries=tuple(LedgerLine.of(entry) for entry in page.entries), next_cursor=page.next_cursor)
+
+
+@app.get(
+    "/customers/<customer_id>/buyers",
+    summary="Per buyer of the company: standing orders, revenue, points earned and redeemed",
+    responses=NOT_FOUND,
+)
+def get_buyers(customer_id: CustomerId) -> BuyersBody:
+    return BuyersBody(buyers=tuple(BuyerLine.of(buyer) for buyer in customers().buyers(customer_id)))
 
 
 @app.get(

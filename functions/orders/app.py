@@ -43,7 +43,13 @@ def orders() -> OrderService:
     return OrderService(DynamoOrderStore(), programs, max_future_skew=skew)
 
 
-@app.post("/orders/preview", summary="Score a cart without writing anything")
+@app.post(
+    "/orders/preview",
+    summary="Score a cart without writing anything",
+    responses={
+        409: {"description": "`buyer_may_not_redeem`: the profile names its redeemers and the buyer is not one"}
+    },
+)
 def preview(order: Annotated[Order, Body()]) -> Decision:
     decision = orders().preview(order)
     record_decision(metrics, decision, committed=False)
@@ -59,7 +65,10 @@ def preview(order: Annotated[Order, Body()]) -> Decision:
             "content": {"application/json": {"model": Decision}},
         },
         201: {"description": "the order is committed", "content": {"application/json": {"model": Decision}}},
-        409: {"description": "the same order_id with another payload, or a code or redemption that cannot apply"},
+        409: {
+            "description": "the same order_id with another payload, a code or redemption that cannot apply, or "
+            "`buyer_may_not_redeem` (the profile names its redeemers and the buyer is not one)"
+        },
     },
 )
 def commit(order: Annotated[Order, Body()]) -> Response[Decision]:

@@ -60,7 +60,8 @@ def get_rewards() -> RewardsBody:
         404: {"description": "no such account, or no such reward in the active program"},
         409: {
             "description": "`insufficient_points`, `out_of_stock`, `claim_conflict` (the same claim_id for "
-            "another reward, account or buyer) or `contended` (retry)"
+            "another reward, account or buyer), `buyer_may_not_redeem` (the profile names its redeemers and the "
+            "buyer is not one) or `contended` (retry)"
         },
     },
 )

@@ -291,3 +291,46 @@ def test_unsubscribe_needs_no_key(api: Http) -> None:
     reply = api.get("/unsubscribe?token=not-a-token", anonymous=True)
     assert reply.status == 400
     assert "text/html" in reply.headers["Content-Type"]
+
+
+# ---------------------------------------------------------------------- buyers
+
+
+def test_a_company_with_two_buyers_only_one_of_whom_may_redeem(api: Http) -> None:
+    # GIVEN Jane's first order (450.00, 1,900 points, Silver after it) and a profile naming her the redeemer
+    jane, joe = "jane@acme.example", "joe@acme.example"
+    assert api.post("/orders", order("BUYERS-1", "SO-B1", buyer_id=jane)).status == 201
+    assert api.put("/customers/BUYERS-1", {"redeemers": [jane]}).status == 200
+
+    # WHEN Joe tries to spend points, then orders without; Jane may spend them
+    refused = api.post("/orders/preview", order("BUYERS-1", "SO-B2", buyer_id=joe, redeem_points=100))
+    bought = api.post("/orders", order("BUYERS-1", "SO-B2", buyer_id=joe, placed_at="2026-11-21T10:15:00Z"))
+    allowed = api.post("/orders/preview", order("BUYERS-1", "SO-B3", buyer_id=jane, redeem_points=100))
+
+    # THEN Joe is refused, his Silver order (427.50 after 5%, 2,067 points) counts for him
+    assert_error(refused, 409, "buyer_may_not_redeem")
+    assert bought.status == 201
+    assert allowed.status == 200
+    assert allowed.body["points_redeemed"] == 100
+    reply = api.get("/customers/BUYERS-1/buyers")
+    assert reply.status == 200
+    assert reply.body == {
+        "buyers": [
+            {
+                "buyer_id": jane,
+                "orders": 1,
+                "revenue": "450.00",
+                "points_earned": 1900,
+                "points_redeemed": 0,
+                "last_order_at": "2026-11-20T10:15:00Z",
+            },
+            {
+                "buyer_id": joe,
+                "orders": 1,
+                "revenue": "427.50",
+                "points_earned": 2067,
+                "points_redeemed": 0,
+                "last_order_at": "2026-11-21T10:15:00Z",
+            },
+        ]
+    }

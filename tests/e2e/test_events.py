@@ -21,7 +21,6 @@ PROGRAM: dict[str, Any] = json.loads((DEMO / "program.json").read_text(encoding=
 PERSONAL = ("jane@acme.example", "Jane Buyer", "ops@acme.example", "unit_cost", "0.1234")
 NOT_YET_BUILT = {
     "order.returned": "/orders/{order_id}/returns",
-    "membership.changed": "/customers/{customer_id}/membership",
 }
 
 
@@ -51,6 +50,7 @@ def scenario() -> Iterator[tuple[Any, list[dict[str, Any]]]]:
             http.post("/orders", order("EV-2", placed_at="2026-11-21T10:15:00Z")),
             http.post("/orders/EV-2/cancel"),
             http.post("/orders/EV-1/returns", {"return_id": "RET-1", "lines": [{"sku": "BOLT-M8", "quantity": 100}]}),
+            http.put("/customers/EVT/membership", {"member": True, "since": "2026-11-01T00:00:00Z"}),
             http.post("/customers/EVT/referral-code"),
             http.post(
                 "/admin/customers/EVT/adjustments",

@@ -52,6 +52,31 @@ def test_digest_emails_the_opted_in_accounts_with_activity(http: Http) -> None:
         assert email["headers"]["List-Unsubscribe"].startswith("<http://localhost/unsubscribe?token=")
 
 
+def test_each_digest_says_how_to_earn_more_next_time(http: Http) -> None:
+    # GIVEN the demo program's 3x event of 1-7 December, its order-size rules and its 100k milestone,
+    # and ACME's 645 EUR of purchases (528 + 117) in November
+    # WHEN the digest runs on 25 November
+    run(http, "digest", "2026-11-25T07:00:00Z")
+
+    # THEN ACME's email (de-DE) names the event 6 days ahead, the order sizes and the 99,355 EUR still
+    # needed for the milestone, in both parts
+    emails = {email["to"][0]: email for email in http.get("/_local/outbox").body}
+    acme = emails["purchasing@acme.example"]
+    for line in (
+        "So sammeln Sie beim n\u00e4chsten Mal mehr",
+        "Punkte \u00d7 3 auf jede Bestellung vom 1.\xa0Dezember\xa02026 bis zum 7.\xa0Dezember\xa02026",
+        "+5.000 Punkte f\u00fcr eine Bestellung ab 15.000,00\xa0\u20ac",
+        "SAMPLE-KIT gratis zu einer Bestellung ab 5.000,00\xa0\u20ac",
+        "+20.000 Punkte, wenn Ihr Einkaufswert insgesamt 100.000,00\xa0\u20ac erreicht: noch 99.355,00\xa0\u20ac",
+    ):
+        assert line in acme["text"]
+        assert line in acme["html"]
+    # AND Boltworks' (en-GB, 160 EUR bought) in its own words and formats
+    boltworks = emails["orders@boltworks.example"]["text"]
+    assert "Points \u00d7 3 on every order from 1\xa0December\xa02026 to 7\xa0December\xa02026" in boltworks
+    assert "+20,000 points when your purchases reach \u20ac100,000.00 in total: \u20ac99,840.00 to go" in boltworks
+
+
 def test_digest_runs_once_per_day(http: Http) -> None:
     run(http, "digest", "2026-11-25T07:00:00Z")
     run(http, "digest", "2026-11-25T07:30:00Z")

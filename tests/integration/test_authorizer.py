@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from loyalty_aws.codec import from_item
 from loyalty_aws.keys import ApiKeyStore, key_hash
 from loyalty_aws.settings import settings
+from loyalty_aws.usage_plans import UsagePlans
 from scripts.create_api_key import main as create_api_key
 from tests.support.aws import embedded_aws
 from tests.support.events import EVENTS
@@ -73,6 +77,10 @@ def admin(keys: ApiKeyStore, monkeypatch: pytest.MonkeyPatch) -> Authorizer:
     return authorizer("admin", monkeypatch)
 
 
+def storefront_identifier(authorize: Authorizer, api_key: str) -> str:
+    return str(authorize(api_key)["usageIdentifierKey"])
+
+
 def effect_of(policy: dict[str, Any]) -> str:
     [statement] = policy["policyDocument"]["Statement"]
     return str(statement["Effect"])
@@ -88,7 +96,19 @@ def test_a_storefront_key_passes_the_storefront_authorizer_with_its_label_and_ro
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": [STAGE_WILDCARD]}],
         },
         "context": {"role": "storefront", "label": "shop-eu"},
+        "usageIdentifierKey": hashlib.sha256(STOREFRONT_KEY.encode()).hexdigest(),
     }
+
+
+def test_the_usage_identifier_is_a_valid_api_gateway_key_value_and_not_the_key(storefront: Authorizer) -> None:
+    identifier = storefront(STOREFRONT_KEY)["usageIdentifierKey"]
+
+    assert 20 <= len(identifier) <= 128  # API Gateway's bounds for an API key value
+    assert STOREFRONT_KEY not in identifier
+
+
+def test_a_denied_key_carries_no_usage_identifier(admin: Authorizer) -> None:
+    assert "usageIdentifierKey" not in admin(STOREFRONT_KEY)
 
 
 def test_the_allow_covers_every_method_of_the_stage_not_just_the_one_called(storefront: Authorizer) -> None:
@@ -199,6 +219,30 @@ class TestCreateApiKey:
         first, second = capsys.readouterr().out.split()
 
         assert first != second
+
+    def test_with_a_usage_plan_the_key_is_registered_under_its_usage_identifier(
+        self, storefront: Authorizer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        gateway = boto3.client("apigateway", region_name="eu-central-1")
+        plan = gateway.create_usage_plan(name="storefront", throttle={"rateLimit": 5.0, "burstLimit": 10})
+
+        exit_code = create_api_key(["--role", "storefront", "--label", "shop-fr", "--usage-plan", plan["id"]])
+
+        printed = capsys.readouterr().out.strip()
+        [gateway_key] = gateway.get_api_keys(includeValues=True)["items"]
+        [plan_key] = gateway.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
+        assert exit_code == 0
+        assert gateway_key["value"] == storefront_identifier(storefront, printed)
+        assert gateway_key["enabled"] is True
+        assert printed not in json.dumps(gateway_key, default=str)
+        assert plan_key["id"] == gateway_key["id"]
+        assert UsagePlans(gateway).plan_of(printed) == plan["id"]
+
+    def test_an_unknown_usage_plan_issues_no_key(self, admin: Authorizer) -> None:
+        with pytest.raises(ClientError, match="NotFound"):
+            create_api_key(["--role", "storefront", "--label", "shop-fr", "--usage-plan", "nosuchplan"])
+
+        assert ApiKeyStore().client.scan(TableName=settings().api_keys_table)["Count"] == 2  # the fixture's two
 
     def test_an_unknown_role_is_refused(self, capsys: pytest.CaptureFixture[str]) -> None:
         with pytest.raises(SystemExit) as exit_info:

@@ -83,6 +83,7 @@ class TestSummary:
                 {"code": second.body["issued_discount"]["code"], "percent": "5", "expires_at": "2026-12-10T10:00:00Z"}
             ],
             "referral": None,
+            "membership": {"member": True, "since": "2026-11-02T10:00:00Z", "until": None},
             "partner": None,
         }
 

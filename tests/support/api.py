@@ -104,8 +104,17 @@ class Api:
             api_event("customers-tier-history", query=query, path_parameters={"customer_id": customer_id}),
         )
 
+    def buyers(self, customer_id: str = "ACME") -> ApiResponse:
+        return call(self.customers, api_event("customers-buyers", path_parameters={"customer_id": customer_id}))
+
     def nps(self, customer_id: str = "ACME", **body: Any) -> ApiResponse:
         return call(self.customers, api_event("customers-nps", body=body, path_parameters={"customer_id": customer_id}))
+
+    def membership(self, customer_id: str = "ACME", **body: Any) -> ApiResponse:
+        return call(
+            self.customers,
+            api_event("customers-membership", body=body, path_parameters={"customer_id": customer_id}),
+        )
 
     def erase(self, customer_id: str = "ACME") -> ApiResponse:
         return call(self.customers, api_event("customers-erase", path_parameters={"customer_id": customer_id}))

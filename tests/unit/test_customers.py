@@ -88,6 +88,7 @@ class TestSummarize:
                 {"code": "NP-LATER", "percent": "5", "expires_at": "2026-12-20T10:00:00Z"},
             ],
             "referral": {"code": "R9QK2M7TX", "referrals": 1},
+            "membership": {"member": True, "since": "2026-11-02T10:00:00Z", "until": None},
             "partner": None,
         }
 
@@ -239,7 +240,7 @@ class TestCustomerService:
 
         # THEN the profile goes first, then the buyer leaves those entries and that order
         assert (erasure.ledger_entries, erasure.orders) == (3, 1)
-        assert store.calls == ["erase_profile", "scrub_ledger", "scrub_orders"]
+        assert store.calls == ["load_account", "erase_profile", "scrub_ledger", "scrub_orders"]
 
     def test_erasing_an_unknown_account_scrubs_nothing(self, program: Program) -> None:
         store = InMemoryCustomerStore()
@@ -247,4 +248,4 @@ class TestCustomerService:
         with pytest.raises(NotFound):
             service(store, program).erase("NOBODY")
 
-        assert store.calls == ["erase_profile"]
+        assert store.calls == ["load_account"]

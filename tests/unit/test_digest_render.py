@@ -13,15 +13,17 @@ from typing import get_args
 
 import pytest
 
+from loyalty.account import Account
 from loyalty.codes import DiscountCode
 from loyalty.digest import Digest, ReasonKind, TierChangeRecord, build_digest
 from loyalty.ledger import EntryKind, LedgerEntry
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import VolumeBucket
+from loyalty.wallet import Wallet
 from loyalty_digest.messages import CATALOGUE
 from loyalty_digest.render import RenderedEmail, Words, render
-from tests.unit.builders import at, make_account, make_program
+from tests.unit.builders import at, lot, make_account, make_program, spec_document
 
 UNSUBSCRIBE = "https://rewards.example.com/unsubscribe?token=AQAAAABrATNgQUNNRcZq&src=digest"
 CORE = Path(__file__).resolve().parents[2] / "layers" / "core"
@@ -347,6 +349,137 @@ def test_templates_are_loaded_on_the_first_render_not_at_import() -> None:
 
     # THEN no template environment exists yet
     assert result.stdout.strip() == "0"
+
+
+# ---------------------------------------------------------------------------------------------- hints
+
+
+def hinted() -> Digest:
+    """At 2026-11-21 06:00 UTC: a 3x event to come (1-7 December), 2.5 % off in force until 29 November,
+    the SPEC's cart rules, 95,204 EUR short of the 100k milestone and 600 points ending on 12 December."""
+    document = spec_document()
+    document["rules"].append(
+        {
+            "id": "november-deal",
+            "kind": "discount_event",
+            "percent": "2.5",
+            "starts_at": "2026-11-16T00:00:00Z",
+            "ends_at": "2026-11-30T00:00:00Z",
+        }
+    )
+    account = Account(
+        customer_id="ACME",
+        lifetime_spend=Decimal("4796"),
+        wallet=Wallet(lots=(lot("SO-0950", 600, "2025-12-12T13:05:00Z", "2026-12-12T13:05:00Z"),)),
+    )
+    return build_digest(
+        Program.parse(document),
+        account,
+        Profile(),
+        (),
+        (),
+        None,
+        (),
+        at("2026-11-18T06:00:00Z"),
+        at("2026-11-21T06:00:00Z"),
+    )
+
+
+HINTS = [
+    # locale, heading, the event to come, the event in force, a cart bonus, the milestone, the expiring points
+    (
+        "en",
+        "Earn more next time",
+        "Points \u00d7 3 on every order from December\xa01,\xa02026 to December\xa07,\xa02026",
+        "2.5% off every order, now until November\xa029,\xa02026",
+        "+5,000 points for an order of €15,000.00 or more",
+        "+20,000 points when your purchases reach €100,000.00 in total: €95,204.00 to go",
+        "600 points on December 12, 2026",
+    ),
+    (
+        "de",
+        "So sammeln Sie beim nächsten Mal mehr",
+        "Punkte \u00d7 3 auf jede Bestellung vom 1.\xa0Dezember\xa02026 bis zum 7.\xa0Dezember\xa02026",
+        "2,5\xa0% Rabatt auf jede Bestellung, noch bis zum 29.\xa0November\xa02026",
+        "+5.000 Punkte für eine Bestellung ab 15.000,00\xa0€",
+        "+20.000 Punkte, wenn Ihr Einkaufswert insgesamt 100.000,00\xa0€ erreicht: noch 95.204,00\xa0€",
+        "600 Punkte am 12. Dezember 2026",
+    ),
+    (
+        "fr",
+        "Gagnez plus la prochaine fois",
+        "Points \u00d7 3 sur chaque commande du 1\xa0décembre\xa02026 au 7\xa0décembre\xa02026",
+        "2,5\xa0% de remise sur chaque commande, jusqu\u2019au 29\xa0novembre\xa02026",
+        "+5\u202f000 points pour une commande de 15\u202f000,00\xa0€ ou plus",
+        "+20\u202f000 points lorsque vos achats atteindront 100\u202f000,00\xa0€ au total : encore 95\u202f204,00\xa0€",
+        "600 points le 12 décembre 2026",
+    ),
+    (
+        "es",
+        "Gane más la próxima vez",
+        "Puntos \u00d7 3 en cada pedido del 1\xa0de\xa0diciembre\xa0de\xa02026 al 7\xa0de\xa0diciembre\xa0de\xa02026",
+        "Un 2,5\xa0% de descuento en cada pedido, hasta el 29\xa0de\xa0noviembre\xa0de\xa02026",
+        "+5.000 puntos por un pedido de 15.000,00\xa0€ o más",
+        "+20.000 puntos cuando sus compras alcancen 100.000,00\xa0€ en total: faltan 95.204,00\xa0€",
+        "600 puntos el 12 de diciembre de 2026",
+    ),
+    (
+        "pt",
+        "Ganhe mais na próxima vez",
+        "Pontos \u00d7 3 em cada pedido de 1\xa0de\xa0dezembro\xa0de\xa02026 a 7\xa0de\xa0dezembro\xa0de\xa02026",
+        "2,5% de desconto em cada pedido, até 29\xa0de\xa0novembro\xa0de\xa02026",
+        "+5.000 pontos em um pedido de €\xa015.000,00 ou mais",
+        "+20.000 pontos quando suas compras chegarem a €\xa0100.000,00 no total: faltam €\xa095.204,00",
+        "600 pontos em 12 de dezembro de 2026",
+    ),
+]
+
+
+@pytest.mark.parametrize("expected", HINTS, ids=lambda value: value[0])
+def test_every_language_renders_the_hints_in_the_html_and_the_text(expected: tuple[str, ...]) -> None:
+    locale, *lines = expected
+    # GIVEN a digest with events, cart thresholds, a milestone ahead and points expiring soon
+    # WHEN it is rendered in the locale
+    rendered = email(locale, hinted())
+
+    # THEN both parts say each hint in the locale's words and formats, the last day of an event the one before its end
+    for line in lines:
+        assert line in rendered.text
+        assert line in visible(rendered.html)
+
+
+def test_the_hints_show_the_expiring_points_once() -> None:
+    # GIVEN a digest with 600 points ending on 12 December
+    # WHEN it is rendered
+    rendered = email("en", hinted())
+
+    # THEN the expiring points appear once in each part, inside the hints
+    for part in (rendered.text, visible(rendered.html)):
+        assert part.count("600 points on December 12, 2026") == 1
+        assert part.index("Earn more next time") < part.index("Points expiring soon")
+
+
+def test_a_digest_with_nothing_to_hint_has_no_hints_section() -> None:
+    # GIVEN a program without rules and an account whose points never expire
+    digest = build_digest(
+        make_program(rules=[]),
+        make_account(balance=10),
+        Profile(),
+        (),
+        (),
+        None,
+        (),
+        at("2026-11-18T06:00:00Z"),
+        at("2026-11-21T06:00:00Z"),
+    )
+
+    # WHEN it is rendered in every language
+    for locale, heading, *_ in HINTS:
+        rendered = email(locale, digest)
+
+        # THEN neither part has the hints heading
+        assert heading not in rendered.text
+        assert heading not in rendered.html
 
 
 @pytest.mark.parametrize(

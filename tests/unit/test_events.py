@@ -208,6 +208,40 @@ def test_a_change_that_cannot_be_mapped_fails_alone() -> None:
     assert [event.detail_type for event in published.events] == ["points.expired"]
 
 
+def test_no_event_tells_a_buyer_id_though_every_image_carries_one() -> None:
+    # GIVEN Jane's order, its ledger entry, her claim, and an account item whose buyer totals name her
+    buyer = "jane@acme.example"
+    commit = commit_order(
+        make_program(), make_account(), make_order(buyer_id=buyer, redeem_points=0), {}, mint=lambda _kind: "NP-1"
+    )
+    record = commit.record.model_dump_json()
+    cancelled = commit.record.model_copy(update={"status": "cancelled", "points_reversed": 100}).model_dump_json()
+    totals = [{"buyer_id": buyer, "orders": 1, "revenue": "100", "points_earned": 100, "points_redeemed": 0}]
+    account = {"customer_id": "ACME", "version": 3, "buyers": totals}
+    member = {**account, "version": 4, "membership": {"member": True, "since": "2026-11-20T10:15:00Z"}}
+    entry = {"customer_id": "ACME", "entry_key": "e#1", "kind": "expire", "points": -5, "at": AT, "buyer_id": buyer}
+    changes = [
+        change("orders", {"order_id": "SO-1001", "record": record}, order_id="SO-1001"),
+        change("orders", {"record": cancelled}, old={"record": record}, order_id="SO-1001"),
+        change("ledger", entry, customer_id="ACME", entry_key="e#1"),
+        change("claims", claim_image("requested"), claim_id="CL-1"),
+        change("accounts", member, old=account, customer_id="ACME"),
+    ]
+
+    # WHEN each is mapped to its events
+    events = [event for each in changes for event in events_of(each)]
+
+    # THEN every kind is told, and none of them names the buyer
+    assert {event.detail_type for event in events} == {
+        "order.committed",
+        "order.cancelled",
+        "points.expired",
+        "reward.claimed",
+        "membership.changed",
+    }
+    assert all(buyer not in event.detail_json() for event in events)
+
+
 def test_a_stored_order_that_cannot_be_mapped_is_logged_without_its_values(caplog: Any) -> None:
     # GIVEN an order record whose stored line carries a unit cost the model refuses (5 decimals)
     order = make_order(lines=[{"sku": "PUMP-7", "quantity": 1, "unit_price": "1200", "unit_cost": "987.6543"}])

@@ -165,9 +165,13 @@ def test_points_are_never_negative_and_every_breakdown_line_earns_something(
 @scoring_settings
 @given(data=st.data(), scenario=scenarios())
 def test_only_the_strongest_multiplier_event_counts(data: st.DataObject, scenario: Scenario) -> None:
-    # GIVEN one more event active at placed_at, listed first, weaker than the strongest active one
+    # GIVEN one more event active at placed_at, listed first, weaker than the strongest one applying to the account
     placed_at = scenario.order.placed_at
-    active = [rule.multiplier for rule in scenario.program.rules_of(MultiplierEvent) if rule.active_at(placed_at)]
+    active = [
+        rule.multiplier
+        for rule in scenario.program.rules_of(MultiplierEvent)
+        if rule.active_at(placed_at) and rule.applies_to(scenario.account.segment)
+    ]
     strongest = max(active, default=Decimal(1))
     weaker = data.draw(
         decimals("1", str(strongest)).filter(lambda multiplier: multiplier < strongest or multiplier == 1)

@@ -55,6 +55,7 @@ def test_the_spec_decision_example_is_reproduced_to_the_letter(program: Program)
         "effects": [],
         "rejected_codes": [],
         "tier": {"before": "Silver", "after": "Silver"},
+        "member": True,
     }
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from loyalty.buyers import Buyers
+from loyalty.membership import Membership, is_member
 from loyalty.program import Program
 from loyalty.tiers import VolumeBucket
 from loyalty.types import Identifier, Instant, Points
@@ -39,6 +41,10 @@ class Account(BaseModel):
     anniversaries_rewarded: Points = 0
     """How many anniversaries of the first order have been rewarded (or passed without an order)."""
     milestones_reached: frozenset[str] = frozenset()
+    buyers: Buyers = ()
+    """Per buyer, the totals of its standing orders (``loyalty.buyers``): kept by commits, cancels and returns."""
+    membership: Membership | None = None
+    """Enrolment through ``PUT /customers/{id}/membership``: read only by ``invite`` and ``paid`` programs."""
     partner: bool = False
     """Copied from the profile: the account may be named as an order's ``partner_id``."""
     partner_totals: PartnerTotals = PartnerTotals()
@@ -50,6 +56,10 @@ class Account(BaseModel):
     @property
     def has_ordered(self) -> bool:
         return self.first_order_at is not None
+
+    def is_member(self, program: Program, placed_at: datetime) -> bool:
+        """Whether an order placed at ``placed_at`` is a member's (SPEC section 9): it earns only then."""
+        return is_member(program.enrollment.mode, self.membership, placed_at)
 
     def excluded_from(self, program: Program) -> bool:
         return self.segment is not None and self.segment in program.excluded_segments

@@ -18,7 +18,7 @@ from loyalty.program import Program
 from loyalty.types import Identifier, Instant, Percent, Points
 
 RejectionReason = Literal[
-    "unknown", "expired", "used", "not_owner", "self_referral", "not_first_order", "referrer_limit"
+    "unknown", "expired", "used", "not_owner", "self_referral", "not_first_order", "referrer_limit", "not_member"
 ]
 DiscountKind = Literal["next_purchase", "referral_reward"]
 CodeStatus = Literal["active", "used", "revoked", "expired"]

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from loyalty.account import Account
+from loyalty.buyers import added, taken_off
 from loyalty.codes import Code, DiscountCode, DiscountKind, ReferralCode
 from loyalty.decision import BreakdownLine, Decision, IssuedDiscount, PartnerCredit
 from loyalty.errors import CodeRejected
@@ -186,7 +187,7 @@ def commit_order(
     if order.partner_id is not None and partner is not None:
         if referral is not None and referral.referrer.customer_id == partner.customer_id:
             partner = referral.referrer  # one account, one write: the reward and the credit together
-        credited = credit(program, order, partner, scoring.eligible_amount)
+        credited = credit(program, order, partner, scoring.eligible_amount, member=scoring.decision.member)
     decision = scoring.decision.model_copy(
         update={
             "partner": PartnerCredit(partner_id=credited.share.partner_id, points=credited.share.points)
@@ -222,6 +223,16 @@ def commit_order(
     used = tuple(
         code.model_copy(update={"status": "used", "used_by_order": order.order_id}) for code in scoring.codes.discounts
     )
+    # the buyer's totals are a commit's alone: ``apply_order`` (a backtest's step) has no use for them
+    buyers = added(
+        after.buyers,
+        order.buyer_id,
+        placed_at=order.placed_at,
+        revenue=scoring.eligible_amount,
+        points_earned=decision.points,
+        points_redeemed=decision.points_redeemed,
+    )
+    after = after.model_copy(update={"buyers": buyers})
     return Commit(
         record=record,
         account=after,
@@ -274,6 +285,14 @@ def cancel_order(
             "lifetime_spend": lifetime,
             "milestones_reached": account.milestones_reached - set(record.milestones),
             "anniversaries_rewarded": anniversaries,
+            "buyers": taken_off(
+                account.buyers,
+                record.buyer_id,
+                revenue=record.eligible_amount,
+                points_earned=earned,
+                points_redeemed=record.decision.points_redeemed,
+                ends_order=order_ends,
+            ),
         }
     )
     revoked = issued_code.code if issued_code is not None and issued_code.status == "active" else None

@@ -80,6 +80,8 @@ class Decision(Output):
     effects: tuple[Effect, ...]
     rejected_codes: tuple[RejectedCode, ...]
     tier: TierChange | None
+    member: bool = True
+    """Whether the account is a member for this order (SPEC section 9); records older than it were members."""
     partner: PartnerCredit | None = None
     """What the order credits (a preview: would credit) the partner that brought it."""
     issued_discount: IssuedDiscount | None = None

@@ -3,14 +3,16 @@
 ``build_digest`` is pure and deterministic: the job reads the account, its ledger entries since the
 previous digest, its codes and its tier history, and passes them in with the job's time ``at``.
 Every line says in plain words why points moved (``text``), and carries the facts behind the words
-(``Reason``) so that a renderer can say the same in the account's language.
+(``Reason``) so that a renderer can say the same in the account's language. Its ``hints`` look
+ahead from the same time: what the program still offers the account's segment (events, order
+sizes, the next milestone) and the points about to expire.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
@@ -20,13 +22,15 @@ from loyalty.codes import DiscountCode, DiscountKind
 from loyalty.commit import REDEEM_RULE, REFERRAL_RULE
 from loyalty.decision import Money, PercentText
 from loyalty.ledger import LedgerEntry
-from loyalty.money import exact, plain, round_money
+from loyalty.money import CENT, exact, plain, round_money
 from loyalty.profile import Profile
 from loyalty.program import (
     AnniversaryBonus,
     CartAmountBonus,
     CartQuantityBonus,
     CategoryMultiplier,
+    DiscountEvent,
+    FreeProduct,
     MarginPoints,
     MilestoneBonus,
     MultiplierEvent,
@@ -42,6 +46,9 @@ from loyalty.types import Instant
 
 EXPIRING_WITHIN = timedelta(days=30)
 """Points ending within this span after the digest's time are announced as expiring soon."""
+
+EVENTS_WITHIN = timedelta(days=14)
+"""Events starting within this span after the digest's time are announced with the ones in force."""
 
 Plain = Annotated[Decimal, PlainSerializer(plain, return_type=str)]
 """A decimal shown as people write it (volumes, multipliers): ``"1790"``, ``"2.5"``."""
@@ -177,6 +184,62 @@ class ReferralStatus(Shown):
     max_referrals: int | None
 
 
+class EventHint(Shown):
+    """A multiplier or discount event in force at the digest's time or starting within 14 days of it."""
+
+    rule: str
+    kind: Literal["multiplier", "discount"]
+    starts_at: datetime
+    ends_at: datetime
+    """Excluded: the event's last moment is just before it."""
+    active: bool
+    """In force at the digest's time (else it starts later)."""
+    multiplier: Plain | None = None
+    percent: PercentText | None = None
+
+
+class CartHint(Shown):
+    """An order size that earns more: bonus points over an amount or a number of items, or a free product."""
+
+    rule: str
+    kind: Literal["cart_amount", "cart_quantity", "free_product"]
+    amount: Money | None = None
+    """``cart_amount`` and ``free_product``: the order subtotal that earns it, in the program's currency."""
+    items: int | None = None
+    """``cart_quantity``: the number of items that earns it."""
+    points: int | None = None
+    sku: str | None = None
+
+
+class MilestoneHint(Shown):
+    """The nearest milestone the account has not reached yet."""
+
+    rule: str
+    lifetime_spend: Money
+    remaining: Money
+    """How much more in purchases reaches it (rounded up to the cent, so that it is enough)."""
+    points: int
+
+
+class ExpiringHint(Shown):
+    """The digest's expiring points in one line: their total and the first date some end."""
+
+    points: int
+    first_at: datetime
+    until: datetime
+
+
+class Hints(Shown):
+    """How the account earns more next time, from the program and the account at the digest's time."""
+
+    events: tuple[EventHint, ...]
+    """Soonest first: the ones in force, then the ones to come."""
+    carts: tuple[CartHint, ...]
+    """In program order."""
+    milestone: MilestoneHint | None
+    expiring: ExpiringHint | None
+
+
 class Digest(Shown):
     customer_id: str
     customer_name: str | None
@@ -205,6 +268,8 @@ class Digest(Shown):
     codes: tuple[CodeLine, ...]
     """Active single-use discount codes, soonest expiry first."""
     referral: ReferralStatus | None
+    hints: Hints | None
+    """How to earn more next time; ``None`` when there is nothing to hint."""
     has_activity: bool
 
 
@@ -250,6 +315,7 @@ def build_digest(
         expiring_until=at + EXPIRING_WITHIN,
         codes=code_lines,
         referral=_referral(program, referral),
+        hints=hints(program, account, expiring, at),
         has_activity=bool(entries or tier_lines or any(code.new for code in code_lines)),
     )
 
@@ -505,3 +571,97 @@ def _referral(program: Program, referral: tuple[str, int] | None) -> ReferralSta
         reward_points=offer.referrer_reward.points,
         max_referrals=offer.max_referrals,
     )
+
+
+# ---------------------------------------------------------------------------------------------- hints
+
+
+def hints(program: Program, account: Account, expiring: Sequence[ExpiringPoints], at: datetime) -> Hints | None:
+    """What the account can still earn at ``at``: events, order sizes, its next milestone, points to use.
+
+    Only the rules that apply to the account's segment are hinted. An account of an excluded segment
+    earns no points, so it is told only of what it still gets: discount events and free products.
+    """
+    rules = [rule for rule in program.rules if rule.applies_to(account.segment)]
+    earns = not account.excluded_from(program)
+    found = Hints(
+        events=_event_hints(rules, at, earns=earns),
+        carts=tuple(hint for rule in rules if (hint := _cart_hint(rule, earns=earns)) is not None),
+        milestone=_milestone_hint(rules, account) if earns else None,
+        expiring=_expiring_hint(expiring, at),
+    )
+    if not (found.events or found.carts or found.milestone or found.expiring):
+        return None
+    return found
+
+
+def _event_hints(rules: Sequence[ProgramRule], at: datetime, *, earns: bool) -> tuple[EventHint, ...]:
+    """Events in force at ``at`` (``starts_at <= at < ends_at``) or starting at most 14 days after it."""
+    horizon = at + EVENTS_WITHIN
+    found = []
+    for rule in rules:
+        if not isinstance(rule, MultiplierEvent | DiscountEvent) or rule.ends_at <= at or rule.starts_at > horizon:
+            continue
+        if isinstance(rule, MultiplierEvent):
+            if not earns:
+                continue
+            hint = EventHint(
+                rule=rule.id,
+                kind="multiplier",
+                starts_at=rule.starts_at,
+                ends_at=rule.ends_at,
+                active=rule.active_at(at),
+                multiplier=rule.multiplier.normalize(),
+            )
+        else:
+            hint = EventHint(
+                rule=rule.id,
+                kind="discount",
+                starts_at=rule.starts_at,
+                ends_at=rule.ends_at,
+                active=rule.active_at(at),
+                percent=rule.percent,
+            )
+        found.append(hint)
+    return tuple(sorted(found, key=lambda hint: (hint.starts_at, hint.ends_at, hint.rule)))
+
+
+def _cart_hint(rule: ProgramRule, *, earns: bool) -> CartHint | None:
+    match rule:
+        case CartAmountBonus() if earns:
+            return CartHint(rule=rule.id, kind="cart_amount", amount=round_money(rule.min_amount), points=rule.points)
+        case CartQuantityBonus() if earns:
+            return CartHint(rule=rule.id, kind="cart_quantity", items=rule.min_items, points=rule.points)
+        case FreeProduct():
+            return CartHint(rule=rule.id, kind="free_product", amount=round_money(rule.min_amount), sku=rule.sku)
+    return None
+
+
+def _milestone_hint(rules: Sequence[ProgramRule], account: Account) -> MilestoneHint | None:
+    """The lowest milestone still ahead: not awarded, and above the lifetime spend (scoring awards no other)."""
+    ahead = [
+        rule
+        for rule in rules
+        if isinstance(rule, MilestoneBonus)
+        and rule.id not in account.milestones_reached
+        and rule.lifetime_spend > account.lifetime_spend
+    ]
+    nearest = min(ahead, key=lambda rule: (rule.lifetime_spend, rule.id), default=None)
+    if nearest is None:
+        return None
+    with exact():
+        remaining = nearest.lifetime_spend - account.lifetime_spend
+    return MilestoneHint(
+        rule=nearest.id,
+        lifetime_spend=round_money(nearest.lifetime_spend),
+        remaining=remaining.quantize(CENT, rounding=ROUND_CEILING),
+        points=nearest.points,
+    )
+
+
+def _expiring_hint(expiring: Sequence[ExpiringPoints], at: datetime) -> ExpiringHint | None:
+    """The digest's own expiring points (soonest first), summed: nothing is looked up twice."""
+    total = sum(item.points for item in expiring)
+    if not expiring or total <= 0:
+        return None
+    return ExpiringHint(points=total, first_at=expiring[0].expires_at, until=at + EXPIRING_WITHIN)

@@ -17,6 +17,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from loyalty.account import Account, anniversaries_at
+from loyalty.buyers import added
 from loyalty.commit import OrderRecord
 from loyalty.decision import Decision
 from loyalty.errors import FieldError, InvalidInput
@@ -103,9 +104,19 @@ def import_history(program: Program, account: Account, orders: Sequence[Order]) 
         raise ValueError(f"every order imported into {account.customer_id} must be its own")
     buckets = account.buckets
     spend = account.lifetime_spend
+    buyers = account.buyers
     for order in orders:
         buckets = add_volume(buckets, order.placed_at.date(), order.items, order.subtotal)
         spend = EXACT.add(spend, order.subtotal)
+        # the KPIs count imported orders (committed records, revenue their subtotal): so do the buyer totals
+        buyers = added(
+            buyers,
+            order.buyer_id,
+            placed_at=order.placed_at,
+            revenue=order.subtotal,
+            points_earned=0,
+            points_redeemed=0,
+        )
     first = min(order.placed_at for order in orders)
     latest = max(order.placed_at for order in orders)
     first_order_at = min(account.first_order_at or first, first)
@@ -121,6 +132,7 @@ def import_history(program: Program, account: Account, orders: Sequence[Order]) 
             "first_order_at": first_order_at,
             "anniversaries_rewarded": max(account.anniversaries_rewarded, anniversaries_at(first_order_at, latest)),
             "tier": tier,
+            "buyers": buyers,
         }
     )
     return Imported(account=after, records=tuple(imported_record(order) for order in orders))

@@ -69,27 +69,34 @@ def check_partner(program: Program, order: Order, partner: Account | None) -> No
         raise _invalid(f"account {order.partner_id!r} is not a partner", "not_partner")
 
 
-def partner_points(program: Program, partner: Account, eligible: Decimal) -> int:
-    """floor(eligible x points_per_unit); nothing for a partner in an excluded segment (volume still counts)."""
-    if program.partners is None or partner.excluded_from(program):
+def partner_points(program: Program, partner: Account, eligible: Decimal, *, member: bool = True) -> int:
+    """floor(eligible x points_per_unit); nothing for a partner in an excluded segment (volume still counts).
+
+    Nothing either for the order of a customer who is not a member (SPEC section 9): it earns no one anything.
+    """
+    if program.partners is None or partner.excluded_from(program) or not member:
         return 0
     return floor_points(EXACT.multiply(eligible, program.partners.points_per_unit))
 
 
-def preview_credit(program: Program, order: Order, partner: Account | None, eligible: Decimal) -> PartnerCredit | None:
+def preview_credit(
+    program: Program, order: Order, partner: Account | None, eligible: Decimal, *, member: bool = True
+) -> PartnerCredit | None:
     """What a commit would credit (checked as a commit checks it)."""
     check_partner(program, order, partner)
     if order.partner_id is None or partner is None:
         return None
-    return PartnerCredit(partner_id=order.partner_id, points=partner_points(program, partner, eligible))
+    return PartnerCredit(partner_id=order.partner_id, points=partner_points(program, partner, eligible, member=member))
 
 
-def credit(program: Program, order: Order, partner: Account, eligible: Decimal) -> PartnerUpdate:
+def credit(
+    program: Program, order: Order, partner: Account, eligible: Decimal, *, member: bool = True
+) -> PartnerUpdate:
     """The partner after the order it brought: the lot, the ledger entry, the volume, the totals, an upgrade."""
     partners = program.partners
     if partners is None or order.partner_id != partner.customer_id:
         raise ValueError("credit the partner the order names, under a program with partners")
-    points = partner_points(program, partner, eligible)
+    points = partner_points(program, partner, eligible, member=member)
     lot_id = f"{order.order_id}#{PARTNER_RULE}"
     expiry = program.points_expire_after_days
     lot = Lot.earned(lot_id, order.order_id, order.placed_at, points, expiry) if points > 0 else None

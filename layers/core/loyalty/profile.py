@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from loyalty.buyers import MAX_REDEEMERS, check_may_redeem
 from loyalty.types import Flag, Identifier
 
 Email = Annotated[
@@ -24,3 +25,9 @@ class Profile(BaseModel):
     email_opt_in: Flag = False
     partner: Flag = False
     """A partner (distributor): orders it brings name it in ``partner_id`` and credit it."""
+    redeemers: Annotated[tuple[Identifier, ...], Field(max_length=MAX_REDEEMERS)] | None = None
+    """The buyers who may spend the company's points (``loyalty.buyers``); ``None``: any buyer, ``[]``: nobody."""
+
+    def check_may_redeem(self, buyer_id: str | None) -> None:
+        """``BuyerMayNotRedeem`` when the profile names its redeemers and ``buyer_id`` is not one of them."""
+        check_may_redeem(self.redeemers, buyer_id)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from loyalty.errors import InvalidInput
+from loyalty.membership import Enrollment
 from loyalty.types import Amount, DecimalInput, Flag, Identifier, InputInstant, Multiplier, Percent, Points, invalid
 
 RESERVED_RULE_IDS = frozenset({"base", "tier", "tier_bonus", "redeem", "referral", "expiry", "adjust", "partner"})
@@ -249,6 +250,7 @@ class Program(Document):
     partners: Partners | None = None
     emails: Emails | None = None
     rewards: Annotated[list[Reward], Field(max_length=200)] = []
+    enrollment: Enrollment = Enrollment()
 
     @model_validator(mode="after")
     def _rule_ids_are_unique(self) -> Self:

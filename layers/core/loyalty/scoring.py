@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from loyalty.account import Account, anniversaries_at
-from loyalty.codes import Code, CodeCheck, check_codes
+from loyalty.codes import NO_CODES, Code, CodeCheck, RejectedCode, check_codes
 from loyalty.decision import Decision, DiscountLine, Effect, TierChange
 from loyalty.errors import InsufficientPoints, RedemptionExceedsAmount
+from loyalty.membership import NotMember
 from loyalty.money import EXACT, HUNDRED, ZERO, exact, floor_points, floor_ratio, round_money, round_parts
 from loyalty.order import Order
 from loyalty.program import CartAmountBonus, CartQuantityBonus, MultiplierEvent, Program, TierLevel
@@ -59,13 +60,20 @@ FREE_SHIPPING = Effect(kind="free_shipping")
 
 def score(program: Program, account: Account, order: Order, known_codes: Mapping[str, Code]) -> Scoring:
     order.check_currency(program.currency)
-    codes = check_codes(
-        program,
-        customer_id=order.customer_id,
-        has_ordered=account.has_ordered,
-        placed_at=order.placed_at,
-        codes=order.codes,
-        known=known_codes,
+    member = account.is_member(program, order.placed_at)
+    if not member and order.redeem_points:
+        raise NotMember(f"account {account.customer_id!r} is not a member: it cannot redeem points")
+    codes = (
+        check_codes(
+            program,
+            customer_id=order.customer_id,
+            has_ordered=account.has_ordered,
+            placed_at=order.placed_at,
+            codes=order.codes,
+            known=known_codes,
+        )
+        if member
+        else _not_member_codes(order.codes)
     )
     rules = rulebook(program, account.segment)
     tiers = program.tiers
@@ -74,14 +82,14 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         held = rules.levels.get(account.tier) or held_level(tiers, account.tier, account.buckets, order.placed_at)
     cart = _Cart.of(order, rules.categories)
     subtotal = cart.subtotal
-    discounts = _discounts(program, held, codes, subtotal, _rule_discounts(rules, account, order))
+    discounts = _discounts(program, held if member else None, codes, subtotal, _rule_discounts(rules, account, order))
     discount_total = ZERO
     for line in discounts:  # EXACT's methods: the arithmetic of ``with exact()``, without entering it
         discount_total = EXACT.add(discount_total, line.amount)
     payable = EXACT.subtract(subtotal, discount_total)
     eligible = EXACT.subtract(payable, _redeemed_value(program, account, order, payable))
 
-    excluded = account.excluded_from(program)
+    excluded = account.excluded_from(program) or not member
     milestones = () if excluded else _milestones_reached(rules, account, eligible)
     anniversary = None if excluded else _anniversary_due(account, order)
     breakdown = (
@@ -103,9 +111,10 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
             "eligible_amount": round_money(eligible),
             "points": sum([points for _, points in breakdown]),
             "breakdown": [{"rule": rule, "points": points} for rule, points in breakdown],
-            "effects": _effects(rules, held, subtotal),
+            "effects": _effects(rules, held, subtotal) if member else (),
             "rejected_codes": codes.rejected,
             "tier": _tier_change(program, rules, account, order, cart, held, eligible),
+            "member": member,
         }
     )
     return Scoring(
@@ -116,6 +125,12 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         milestones=milestones,
         anniversary=anniversary,
     )
+
+
+def _not_member_codes(codes: Iterable[str]) -> CodeCheck:
+    """A non-member uses no code: each is rejected, so a commit carrying one is refused like any rejected code."""
+    rejected = tuple(RejectedCode(code=text, reason="not_member") for text in codes)
+    return CodeCheck(rejected=rejected) if rejected else NO_CODES
 
 
 def _rule_discounts(rules: Rulebook, account: Account, order: Order) -> tuple[tuple[str, Decimal, str], ...]:

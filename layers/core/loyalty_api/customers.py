@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from loyalty.buyers import BuyerTotals
 from loyalty.decision import Money, PercentText
 from loyalty.ledger import EntryKind, LedgerEntry
+from loyalty.membership import MembershipStatus
 from loyalty.money import round_money
 from loyalty.tier_history import TierChangeReason, TierHistoryEntry
 from loyalty.tiers import TierProgress
@@ -57,6 +59,19 @@ class ReferralStatus(Body):
     referrals: int
 
 
+class MembershipBody(Body):
+    member: bool
+    """A member at the time of the request: ``since <= now`` and (``until`` null or ``now < until``)."""
+    since: datetime | None
+    """When the membership began (the request that enrolled, or the ``since`` it sent to backdate it)."""
+    until: datetime | None
+    """When it ends, exclusive (``null``: no end); ``{"member": false}`` sets it to the time of the request."""
+
+    @classmethod
+    def of(cls, status: MembershipStatus) -> MembershipBody:
+        return cls(member=status.member, since=status.since, until=status.until)
+
+
 class PartnerTotalsBody(Body):
     orders: int
     """Standing orders the partner brought."""
@@ -76,6 +91,10 @@ class AccountSummaryBody(Body):
     expiring: tuple[ExpiringPoints, ...]
     discounts: tuple[ActiveDiscount, ...]
     referral: ReferralStatus | None
+    membership: MembershipBody
+    """In an ``open`` program every account is a member from its first order: ``{"member": true, "since":
+    first order (``null`` before it), "until": null}``, whatever was stored; otherwise the stored membership
+    (none: ``{"member": false, "since": null, "until": null}``)."""
     partner: PartnerTotalsBody | None = None
     """A partner's brought orders (``null`` for an account that is not a partner)."""
 
@@ -99,6 +118,7 @@ class AccountSummaryBody(Body):
                 for code in summary.discounts
             ),
             referral=ReferralStatus(code=referral.code, referrals=referral.referrals) if referral else None,
+            membership=MembershipBody.of(summary.membership),
             partner=PartnerTotalsBody(orders=totals.orders, sales=totals.sales, points=totals.points)
             if (totals := summary.partner)
             else None,
@@ -177,6 +197,37 @@ class TierHistoryBody(Body):
     entries: tuple[TierHistoryLine, ...]
     next_cursor: str | None
     """Pass it back as ``cursor`` for the next (older) page; ``null`` on the last page."""
+
+
+# ---------------------------------------------------------------------- GET /customers/{customer_id}/buyers
+
+
+class BuyerLine(Body):
+    buyer_id: str | None
+    """The person at the company who placed the orders; ``null`` for orders without one (and after an erasure)."""
+    orders: int
+    revenue: Money
+    """The eligible amounts of the buyer's standing orders, after returns (the KPIs' revenue)."""
+    points_earned: int
+    points_redeemed: int
+    last_order_at: datetime | None
+    """The latest ``placed_at`` of the buyer's orders (a cancel does not move it back)."""
+
+    @classmethod
+    def of(cls, buyer: BuyerTotals) -> BuyerLine:
+        return cls(
+            buyer_id=buyer.buyer_id,
+            orders=buyer.orders,
+            revenue=buyer.revenue,
+            points_earned=buyer.points_earned,
+            points_redeemed=buyer.points_redeemed,
+            last_order_at=buyer.last_order_at,
+        )
+
+
+class BuyersBody(Body):
+    buyers: tuple[BuyerLine, ...]
+    """Buyers with standing orders, by ``buyer_id``; the orders without a buyer last."""
 
 
 # ---------------------------------------------------------------------- POST /customers/{customer_id}/nps

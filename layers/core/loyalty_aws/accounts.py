@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.account import Account, PartnerTotals
+from loyalty.buyers import BuyerTotals
+from loyalty.membership import Membership
 from loyalty.profile import Profile
 from loyalty.tiers import VolumeBucket
 from loyalty.types import parse_instant
@@ -24,6 +26,25 @@ NO_TOTALS = PartnerTotals()
 
 def parse_time(text: str | None) -> datetime | None:
     return parse_instant(text) if text else None
+
+
+def membership_from_value(value: Mapping[str, Any] | None) -> Membership | None:
+    if not value:
+        return None
+    return Membership(
+        member=bool(value["member"]), since=parse_instant(value["since"]), until=parse_time(value.get("until"))
+    )
+
+
+def membership_value(membership: Membership | None) -> dict[str, Any] | None:
+    """``{member, since, until}`` as the ``membership.changed`` event reads it (``until`` null: no end)."""
+    if membership is None:
+        return None
+    return {
+        "member": membership.member,
+        "since": timestamp(membership.since),
+        "until": timestamp(membership.until) if membership.until else None,
+    }
 
 
 def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> AccountRecord:
@@ -61,6 +82,8 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
         first_order_at=parse_time(values.get("first_order_at")),
         anniversaries_rewarded=values.get("anniversaries_rewarded", 0),
         milestones_reached=frozenset(values.get("milestones_reached", [])),
+        buyers=tuple(_buyer_from(buyer) for buyer in values.get("buyers", ())),
+        membership=membership_from_value(values.get("membership")),
         partner=values.get("partner", False),
         partner_totals=PartnerTotals.model_validate(values.get("partner_totals") or {}),
     )
@@ -166,6 +189,8 @@ def account_item(
         "first_order_at": timestamp(account.first_order_at) if account.first_order_at else None,
         "anniversaries_rewarded": account.anniversaries_rewarded,
         "milestones_reached": sorted(account.milestones_reached),
+        "buyers": [buyer_item(buyer) for buyer in account.buyers] or None,
+        "membership": membership_value(account.membership),
         "partner": account.partner or None,
         "partner_totals": account.partner_totals.model_dump() if account.partner_totals != NO_TOTALS else None,
         "referral_code": referral_code,
@@ -200,6 +225,29 @@ def version_condition(before: AccountRecord) -> dict[str, Any]:
         "ConditionExpression": "version = :read",
         "ExpressionAttributeValues": {":read": {"N": str(before.version)}},
     }
+
+
+def buyer_item(buyer: BuyerTotals) -> dict[str, Any]:
+    """One buyer's totals; ``buyer_id`` left out for the orders without a buyer (a list, so no key is needed)."""
+    return {
+        "buyer_id": buyer.buyer_id,
+        "orders": buyer.orders,
+        "revenue": buyer.revenue,
+        "points_earned": buyer.points_earned,
+        "points_redeemed": buyer.points_redeemed,
+        "last_order_at": timestamp(buyer.last_order_at) if buyer.last_order_at else None,
+    }
+
+
+def _buyer_from(stored: Mapping[str, Any]) -> BuyerTotals:
+    return BuyerTotals(
+        buyer_id=stored.get("buyer_id"),
+        orders=stored.get("orders", 0),
+        revenue=Decimal(stored.get("revenue", 0)),
+        points_earned=stored.get("points_earned", 0),
+        points_redeemed=stored.get("points_redeemed", 0),
+        last_order_at=parse_time(stored.get("last_order_at")),
+    )
 
 
 def _earliest(first: datetime | None, second: datetime | None) -> datetime | None:

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from loyalty.buyers import Buyers
 from loyalty.codes import Code
 from loyalty.commit import OrderRecord
+from loyalty.membership import Membership
 from loyalty.profile import Profile
 from loyalty.versions import Timeline
 from loyalty_aws import tier_history
-from loyalty_aws.accounts import account_from_item
+from loyalty_aws.accounts import account_from_item, buyer_item, item_from_record, version_condition
 from loyalty_aws.adapter import DynamoAdapter
 from loyalty_aws.codec import from_item, key, to_item
 from loyalty_aws.codes import code_from_item
 from loyalty_aws.ledger import LedgerPage, read_page
 from loyalty_aws.programs import timeline_from_item, timeline_key
 from loyalty_aws.tier_history import HistoryPage
-from loyalty_service.ports import AccountRecord
+from loyalty_service.ports import AccountRecord, StaleState
 
 OWNER_INDEX = "OwnerIndex"
 CUSTOMER_ORDERS_INDEX = "CustomerOrdersIndex"
@@ -130,21 +133,50 @@ class DynamoCustomerStore(DynamoAdapter):
         )
         return account_from_item(response["Attributes"], customer_id)
 
-    def erase_profile(self, customer_id: str) -> bool:
+    def save_membership(self, before: AccountRecord, membership: Membership) -> None:
+        """One ``PutItem`` of the whole account with its new ``membership``, conditioned on the version read."""
+        after = replace(before, account=before.account.model_copy(update={"membership": membership}))
         try:
-            self.client.update_item(
+            self.client.put_item(
                 TableName=self.config.accounts_table,
-                Key=key(customer_id=customer_id),
-                UpdateExpression="SET #profile = :profile, #erased = :erased, #version = #version + :one",
-                ConditionExpression="attribute_exists(customer_id)",
-                ExpressionAttributeNames={"#profile": "profile", "#erased": "erased", "#version": "version"},
-                ExpressionAttributeValues=to_item({":profile": dict(ERASED_PROFILE), ":erased": True, ":one": 1}),
+                Item=item_from_record(after, self.config.due_shards, version=before.version + 1),
+                **version_condition(before),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
+                raise StaleState from error
             raise
-        return True
+
+    def erase_profile(self, before: AccountRecord, buyers: Buyers) -> None:
+        """One ``UpdateItem`` conditioned on the version read: the profile goes, the buyers' totals stay anonymized."""
+        values: dict[str, Any] = {
+            ":profile": dict(ERASED_PROFILE),
+            ":erased": True,
+            ":one": 1,
+            ":read": before.version,
+        }
+        assignments = "#profile = :profile, #erased = :erased, #version = #version + :one"
+        if buyers:
+            assignments += ", #buyers = :buyers"
+            values[":buyers"] = [buyer_item(buyer) for buyer in buyers]
+        try:
+            self.client.update_item(
+                TableName=self.config.accounts_table,
+                Key=key(customer_id=before.account.customer_id),
+                UpdateExpression=f"SET {assignments}",
+                ConditionExpression="#version = :read",
+                ExpressionAttributeNames={
+                    "#profile": "profile",
+                    "#erased": "erased",
+                    "#version": "version",
+                    **({"#buyers": "buyers"} if buyers else {}),
+                },
+                ExpressionAttributeValues=to_item(values),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise StaleState from error
+            raise
 
     def scrub_ledger(self, customer_id: str) -> int:
         """``REMOVE buyer_id`` from every ledger entry of the account that carries one."""

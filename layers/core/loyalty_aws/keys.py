@@ -13,11 +13,23 @@ from loyalty_aws.settings import Settings
 from loyalty_service.access import ROLES
 from loyalty_service.ports import KeyHolder, Role
 
-__all__ = ["ROLES", "ApiKeyStore", "KeyHolder", "Role", "key_hash", "key_id"]
+__all__ = ["ROLES", "ApiKeyStore", "KeyHolder", "Role", "key_hash", "key_id", "usage_identifier"]
 
 
 def key_hash(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def usage_identifier(api_key: str) -> str:
+    """The value API Gateway meters a key by: the API Gateway API key of that value in a usage plan.
+
+    With ``ApiKeySourceType: AUTHORIZER`` the authorizer answers ``usageIdentifierKey`` and API Gateway
+    looks it up as the *value* (not the id) of an API key associated with a usage plan of the stage;
+    none found is a 403 (``INVALID_API_KEY``). Values must be 20 to 128 characters. The key's SHA-256
+    (64 hex digits, the hash the table already keeps) is used, not the key: API Gateway shows key
+    values to anyone who may read them, and a hash sent as ``x-api-key`` grants nothing.
+    """
+    return key_hash(api_key)
 
 
 def key_id(api_key: str) -> str:

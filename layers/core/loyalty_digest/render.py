@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -22,11 +22,12 @@ from babel.dates import format_date, format_datetime, get_date_format, get_datet
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from loyalty.digest import Digest, Reason, TierStatus
+from loyalty.digest import CartHint, Digest, EventHint, Hints, Reason, TierStatus
 from loyalty_digest.messages import CATALOGUE, FALLBACK, Message
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _HUNDRED = Decimal(100)
+_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,45 @@ class Words:
             key += "_any"
         text = self.t(key, **values)
         return text[:1].upper() + text[1:]
+
+    def hint_groups(self, hints: Hints) -> list[tuple[str, list[str]]]:
+        """The hints to earn more, in words, under their headings: events, order sizes, the next milestone."""
+        groups = [
+            (self.t("hints_events"), [self.event(event) for event in hints.events]),
+            (self.t("hints_carts"), [self.cart(cart) for cart in hints.carts]),
+        ]
+        milestone = hints.milestone
+        if milestone is not None:
+            line = self.t(
+                "hint_milestone",
+                remaining=self.money(milestone.remaining),
+                amount=self.money(milestone.lifetime_spend),
+                points=self.points(milestone.points),
+            )
+            groups.append((self.t("hints_milestone"), [line]))
+        return [(heading, lines) for heading, lines in groups if lines]
+
+    def event(self, event: EventHint) -> str:
+        """An event's offer and its dates; the end is excluded, so the last day shown is the one before it."""
+        key = f"hint_{event.kind}_{'active' if event.active else 'upcoming'}"
+        # A date kept on one line: "7." at a line's end and "Dezember 2026" on the next reads as two things.
+        start, end = (self.date(moment).replace(" ", "\xa0") for moment in (event.starts_at, event.ends_at - _INSTANT))
+        offer: dict[str, object] = {"start": start, "end": end}
+        if event.multiplier is not None:
+            offer["multiplier"] = self.number(event.multiplier)
+        if event.percent is not None:
+            offer["percent"] = self.percent(event.percent)
+        return self.t(key, **offer)
+
+    def cart(self, cart: CartHint) -> str:
+        values: dict[str, object] = {"sku": cart.sku or ""}
+        if cart.amount is not None:
+            values["amount"] = self.money(cart.amount)
+        if cart.items is not None:
+            values["items"] = self.number(cart.items)
+        if cart.points is not None:
+            values["points"] = self.points(cart.points)
+        return self.t(f"hint_{cart.kind}", **values)
 
     # ------------------------------------------------------------------ numbers and dates
 

@@ -19,6 +19,7 @@ from loyalty.claims import (
     replayed,
 )
 from loyalty.errors import NotFound
+from loyalty.membership import NotMember
 from loyalty.program import Reward
 from loyalty_service.ports import (
     AccountChange,
@@ -80,7 +81,11 @@ class ClaimService:
                 raise UnknownReward(request.reward_id)
             if not context.account.exists:
                 raise NotFound(f"no account {customer_id!r}")
+            if context.account.profile is not None:
+                context.account.profile.check_may_redeem(request.buyer_id)
             at = self._clock()
+            if not context.account.account.is_member(program, at):
+                raise NotMember(f"account {customer_id!r} is not a member: it cannot claim rewards")
             made = claim_reward(context.account.account, reward, request, claimed=context.claimed, at=at)
             change = _change(context.account, made.account, at)
             try:

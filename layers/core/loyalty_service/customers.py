@@ -7,16 +7,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from loyalty.account import PartnerTotals
+from loyalty.account import Account, PartnerTotals
+from loyalty.buyers import Buyers, anonymized, standing
 from loyalty.codes import Code, DiscountCode, ReferralCode
 from loyalty.errors import NotFound
+from loyalty.membership import MembershipRequest, MembershipStatus, change_membership, membership_status
 from loyalty.money import exact
 from loyalty.profile import Profile
 from loyalty.program import Program
 from loyalty.tiers import TierProgress, held_level, progress
 from loyalty.wallet import Lot
-from loyalty_service.ports import AccountRecord, CustomerStore, LedgerPage, TierHistoryPage
+from loyalty_service.ports import AccountRecord, CustomerStore, LedgerPage, StaleState, TierHistoryPage
 from loyalty_service.programs import ProgramSource
+from loyalty_service.retries import ContendedState, backoff
+
+MAX_ATTEMPTS = 6
+"""An erasure loses its write only to a commit, cancel or return landing on the account between its read and write."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class AccountSummary:
     expiring: tuple[Lot, ...]
     discounts: tuple[DiscountCode, ...]
     referral: ReferralCode | None
+    membership: MembershipStatus
     partner: PartnerTotals | None = None
     """For a partner: what the orders it brought add up to (``None`` for other accounts)."""
 
@@ -83,6 +90,9 @@ def summarize(program: Program, record: AccountRecord, codes: Iterable[Code], *,
         expiring=tuple(expiring),
         discounts=tuple(discounts),
         referral=referral,
+        membership=membership_status(
+            program.enrollment.mode, account.membership, first_order_at=account.first_order_at, now=now
+        ),
         partner=account.partner_totals if account.partner else None,
     )
 
@@ -94,10 +104,12 @@ class CustomerService:
         programs: ProgramSource,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        pause: Callable[[int], None] = backoff,
     ) -> None:
         self._store = store
         self._programs = programs
         self._clock = clock
+        self._pause = pause
 
     def summary(self, customer_id: str) -> AccountSummary:
         """One ``BatchGetItem`` (account, timeline) and one ``Query``; 404 for an account never stored."""
@@ -116,6 +128,28 @@ class CustomerService:
         record = self._store.save_profile(customer_id, profile)
         return summarize(program, record, self._store.owned_codes(customer_id), now=self._clock())
 
+    def set_membership(self, customer_id: str, request: MembershipRequest) -> MembershipStatus:
+        """Enrol, renew or end the account's membership at the request time; idempotent.
+
+        An account never stored is created with it (an invited company may enrol before its first
+        order). The write is conditioned on the version read and retried when an order got there first.
+        A request that changes nothing (a repeated PUT) writes nothing.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            before = self._store.load_account(customer_id) or AccountRecord(account=Account(customer_id=customer_id))
+            program = self._programs.program()
+            now = self._clock()
+            current = before.account.membership
+            after = change_membership(program.enrollment.mode, current, request, now=now)
+            if after != current or not before.exists:
+                try:
+                    self._store.save_membership(before, after)
+                except StaleState:
+                    self._pause(attempt)
+                    continue
+            return MembershipStatus(member=after.holds_at(now), since=after.since, until=after.until)
+        raise ContendedState
+
     def ledger(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage:
         """A page of the ledger, newest first. Only an empty first page costs a second read (404 or empty)."""
         page = self._store.ledger_page(customer_id, limit=limit, cursor=cursor)
@@ -130,13 +164,31 @@ class CustomerService:
             raise NotFound(f"no account {customer_id!r}")
         return page
 
+    def buyers(self, customer_id: str) -> Buyers:
+        """``GET /customers/{id}/buyers``: the totals the account item keeps, one ``GetItem``; 404 for no account."""
+        record = self._store.load_account(customer_id)
+        if record is None:
+            raise NotFound(f"no account {customer_id!r}")
+        return standing(record.account.buyers)
+
     def erase(self, customer_id: str) -> Erasure:
         """GDPR erasure: the profile goes, ``buyer_id`` leaves ledger and orders; points and totals stay.
 
+        The buyers' totals are merged under ``buyer_id`` null in the write that drops the profile.
         Every step is idempotent, so a repeated (or an interrupted and retried) erasure completes it.
         """
-        if not self._store.erase_profile(customer_id):
-            raise NotFound(f"no account {customer_id!r}")
+        for attempt in range(MAX_ATTEMPTS):
+            record = self._store.load_account(customer_id)
+            if record is None:
+                raise NotFound(f"no account {customer_id!r}")
+            try:
+                self._store.erase_profile(record, anonymized(record.account.buyers))
+            except StaleState:
+                self._pause(attempt)
+                continue
+            break
+        else:
+            raise ContendedState
         ledger_entries = self._store.scrub_ledger(customer_id)
         orders = self._store.scrub_orders(customer_id)
         return Erasure(customer_id=customer_id, ledger_entries=ledger_entries, orders=orders)

@@ -66,11 +66,12 @@ class OrderService:
         """One round trip: the account, the codes and the program timeline in one batch read."""
         self._check_not_in_future(order)
         context = self._store.load_for_order(order, with_record=False)
+        _check_redeemer(context.account, order)
         active = self._programs.active(context.timeline, read=False)
         program = active.program
         partner = _stored(context.partner)
         scoring = score(program, context.account.account, order, context.codes)
-        credit = preview_credit(program, order, partner, scoring.eligible_amount)
+        credit = preview_credit(program, order, partner, scoring.eligible_amount, member=scoring.decision.member)
         return scoring.decision.model_copy(update={"program_version": active.version, "partner": credit})
 
     def commit(self, order: Order) -> Committed:
@@ -80,6 +81,7 @@ class OrderService:
             context = self._store.load_for_order(order, with_record=True)
             if context.record is not None:
                 return Committed(decision=_replayed(context.record, order), created=False)
+            _check_redeemer(context.account, order)
             active = self._programs.active(context.timeline, read=False)
             program = active.program
             referrer, codes = self._with_referrer(program, context, order)
@@ -179,6 +181,12 @@ class OrderService:
                 "placed_at is too far in the future",
                 [FieldError(field="placed_at", message="is later than the accepted clock skew", type="future")],
             )
+
+
+def _check_redeemer(account: AccountRecord, order: Order) -> None:
+    """Only the buyers the profile names may spend the company's points (409 ``buyer_may_not_redeem``)."""
+    if order.redeem_points > 0 and account.profile is not None:
+        account.profile.check_may_redeem(order.buyer_id)
 
 
 def _stamped(commit: Commit, version: int) -> Commit:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from loyalty.account import Account
     from loyalty.adjustments import Adjusted, AdjustmentRecord
+    from loyalty.buyers import Buyers
     from loyalty.claims import ClaimCancellation, Claimed, ClaimRecord
     from loyalty.codes import Code, DiscountCode, ReferralCode
     from loyalty.commit import Cancellation, Commit, OrderRecord
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from loyalty.events import Event
     from loyalty.expiry import LotExpiry
     from loyalty.ledger import LedgerEntry
+    from loyalty.membership import Membership
     from loyalty.order import Order
     from loyalty.profile import Profile
     from loyalty.program import Program
@@ -260,14 +262,21 @@ class CustomerStore(Protocol):
 
     def save_profile(self, customer_id: str, profile: Profile) -> AccountRecord: ...
 
+    def save_membership(self, before: AccountRecord, membership: Membership) -> None:
+        """Store the account's membership, conditioned on ``before.version``; ``StaleState`` when it moved on."""
+        ...
+
     def ledger_page(self, customer_id: str, *, limit: int, cursor: str | None) -> LedgerPage: ...
 
     def tier_history_page(self, customer_id: str, *, limit: int, cursor: str | None) -> TierHistoryPage: ...
 
     def account_exists(self, customer_id: str) -> bool: ...
 
-    def erase_profile(self, customer_id: str) -> bool:
-        """Drop the account's personal data and mark it erased; False when there is no such account."""
+    def erase_profile(self, before: AccountRecord, buyers: Buyers) -> None:
+        """Drop the account's personal data, keep ``buyers`` (anonymized) and mark it erased.
+
+        ``StaleState`` when the account was written since ``before`` was read.
+        """
         ...
 
     def scrub_ledger(self, customer_id: str) -> int:

@@ -28,6 +28,7 @@ from sam_emulator.schedules import Clock, iso, scheduled_event
 from sam_emulator.serial import serialise_dynamodb
 from sam_emulator.streams import Streams
 from sam_emulator.template import Schedule, Stack
+from sam_emulator.usage import UsageMeter
 
 log = logging.getLogger("sam_emulator")
 
@@ -80,6 +81,11 @@ class Emulator:
         self.stack.create_email_identities(self.client("sesv2"))
         self.stack.create_secrets(self.client("secretsmanager"))
         self.stack.create_event_buses(self.client("events"))
+        plans = self.stack.usage_plans()
+        if plans:
+            meter = UsageMeter(plans, self.client("apigateway"))
+            meter.create_plans()
+            self.gateway.meter = meter
 
     def drain(self) -> None:
         """Deliver what waits in the SQS and DynamoDB stream event sources (the clock does so every second)."""

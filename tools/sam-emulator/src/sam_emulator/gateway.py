@@ -7,8 +7,9 @@ identity source is a 401 without invoking; the returned IAM policy is cached per
 identity) for ``ReauthorizeEvery`` seconds and evaluated against each request's method ARN; its
 ``principalId`` and ``context`` reach the handler as ``requestContext.authorizer``. Errors the gateway
 itself answers (401, 403, unknown route, 413 for a body over 10 MB, 429 past the stage's ``MethodSettings``
-throttle, authorizer failures, a failing or malformed integration: 502) take their status and body from the API's
-``GatewayResponses``, with API Gateway's defaults otherwise.
+throttle or past a key's usage plan, authorizer failures, a failing or malformed integration: 502) take their
+status and body from the API's ``GatewayResponses``, with API Gateway's defaults otherwise. Methods that
+require an API key are metered per key by the template's usage plans (``sam_emulator.usage``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 from sam_emulator.lambdas import Functions
 from sam_emulator.template import ACCOUNT_ID, Api, ApiRoute, Authorizer, Stack, api_id
+from sam_emulator.usage import UsageMeter
 
 log = logging.getLogger("sam_emulator.gateway")
 
@@ -67,6 +69,10 @@ GATEWAY_ERRORS = {
     "AUTHORIZER_FAILURE": GatewayError(500, None, "AuthorizerConfigurationException"),
     "AUTHORIZER_CONFIGURATION_ERROR": GatewayError(500, None, "AuthorizerConfigurationException"),
     "THROTTLED": GatewayError(429, "Too Many Requests", "TooManyRequestsException"),
+    "QUOTA_EXCEEDED": GatewayError(429, "Limit Exceeded", "LimitExceededException"),
+    # A metered method called with no API key, or one in no usage plan of the API.
+    "API_KEY_MISSING": GatewayError(403, "Forbidden", "ForbiddenException"),
+    "INVALID_API_KEY": GatewayError(403, "Forbidden", "ForbiddenException"),
     # A body over MAX_PAYLOAD_BYTES: refused before the authorizer and the function.
     "REQUEST_TOO_LARGE": GatewayError(413, "Request Too Long", "RequestTooLargeException"),
     # A function that raised, or answered something that is not a proxy response: no type of its own.
@@ -137,15 +143,17 @@ class Grant:
     principal_id: str
     policy: Mapping[str, Any]
     context: Mapping[str, str]
+    usage_identifier_key: str | None = None
 
 
 class Refusal(Exception):
     """The gateway answers for itself (401, 403, 500) instead of calling the integration."""
 
-    def __init__(self, kind: str, message: str | None = None) -> None:
+    def __init__(self, kind: str, message: str | None = None, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.message = message
+        self.headers = headers
 
 
 class TokenBucket:
@@ -205,6 +213,8 @@ class Gateway:
         self.apis = stack.apis()
         self.routes = stack.api_routes()
         self.cache = AuthorizerCache()
+        self.meter: UsageMeter | None = None
+        """Set once the usage plans exist (``Emulator.provision``); until then no method is metered."""
         self._throttles = {
             logical_id: TokenBucket(*api.throttle) for logical_id, api in self.apis.items() if api.throttle
         }
@@ -258,10 +268,13 @@ class Gateway:
             return self.refuse(api, "THROTTLED", request_id)
         event = self.proxy_event(request, route, api, path_parameters, request_id)
         try:
+            grant = None
             if route.authorizer is not None:
-                event["requestContext"]["authorizer"] = self.authorize(api, route, event)
+                grant, event["requestContext"]["authorizer"] = self.authorize(api, route, event)
+            if route.api_key_required:
+                self.meter_key(api, event, grant)
         except Refusal as refusal:
-            return self.refuse(api, refusal.kind, request_id, refusal.message)
+            return self.refuse(api, refusal.kind, request_id, refusal.message, refusal.headers)
         function = self.functions[route.function]
         try:
             result = function.invoke(event)
@@ -368,8 +381,8 @@ class Gateway:
 
     # ------------------------------------------------------------------ authorizers
 
-    def authorize(self, api: Api, route: ApiRoute, event: dict[str, Any]) -> dict[str, Any]:
-        """``requestContext.authorizer`` for an allowed request; raises ``Refusal`` otherwise."""
+    def authorize(self, api: Api, route: ApiRoute, event: dict[str, Any]) -> tuple[Grant, dict[str, Any]]:
+        """The grant and ``requestContext.authorizer`` for an allowed request; raises ``Refusal`` otherwise."""
         authorizer = api.authorizers.get(route.authorizer or "")
         if authorizer is None:
             raise Refusal("AUTHORIZER_CONFIGURATION_ERROR")
@@ -386,7 +399,25 @@ class Gateway:
         effect = policy_effect(grant.policy, method_arn)
         if effect != "Allow":
             raise Refusal("ACCESS_DENIED", EXPLICIT_DENY if effect == "Deny" else None)
-        return {**grant.context, "principalId": grant.principal_id, "integrationLatency": latency}
+        return grant, {**grant.context, "principalId": grant.principal_id, "integrationLatency": latency}
+
+    def meter_key(self, api: Api, event: dict[str, Any], grant: Grant | None) -> None:
+        """Count the request against its key's usage plan (after the authorizer, as API Gateway does)."""
+        if self.meter is None:
+            return
+        if api.api_key_source == "AUTHORIZER":
+            key = grant.usage_identifier_key if grant is not None else None
+        else:
+            headers = {name.lower(): value for name, value in (event["headers"] or {}).items()}
+            key = headers.get("x-api-key")
+        if not key:
+            raise Refusal("API_KEY_MISSING")
+        verdict = self.meter.take(api.logical_id, key)
+        if verdict is None:
+            raise Refusal("INVALID_API_KEY")
+        if not verdict.allowed:
+            raise Refusal(verdict.kind or "THROTTLED", headers={"Retry-After": str(verdict.retry_after)})
+        event["requestContext"]["identity"]["apiKey"] = key
 
     @staticmethod
     def _identity(authorizer: Authorizer, event: dict[str, Any]) -> tuple[str, ...]:
@@ -430,8 +461,18 @@ class Gateway:
 
     # ------------------------------------------------------------------ gateway responses
 
-    def refuse(self, api: Api | None, kind: str, request_id: str, message: str | None = None) -> Response:
-        return gateway_response(api, kind, request_id, message)
+    def refuse(
+        self,
+        api: Api | None,
+        kind: str,
+        request_id: str,
+        message: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        response = gateway_response(api, kind, request_id, message)
+        for name, value in (headers or {}).items():
+            response.headers[name] = value  # computed (Retry-After) wins over the template's static value
+        return response
 
 
 def grant_of(authorizer: Authorizer, answer: Any) -> Grant:
@@ -451,7 +492,10 @@ def grant_of(authorizer: Authorizer, answer: Any) -> Grant:
         raise Refusal("AUTHORIZER_CONFIGURATION_ERROR")
     # REST APIs hand the context to the integration with every value as a string.
     strings = {name: (str(value).lower() if isinstance(value, bool) else str(value)) for name, value in context.items()}
-    return Grant(principal_id=str(principal), policy=policy, context=strings)
+    usage = answer.get("usageIdentifierKey")
+    return Grant(
+        principal_id=str(principal), policy=policy, context=strings, usage_identifier_key=str(usage) if usage else None
+    )
 
 
 def gateway_response(api: Api | None, kind: str, request_id: str, message: str | None = None) -> Response:

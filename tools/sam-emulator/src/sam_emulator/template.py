@@ -26,6 +26,7 @@ from typing import Any, Self
 from cfn_tools import load_yaml
 
 from sam_emulator.merge import merge_globals
+from sam_emulator.usage import UsagePlan
 
 TEMPLATE = Path("template.yaml")
 """The template ``Stack.load`` reads by default: ``template.yaml`` in the working directory, as for ``sam``."""
@@ -95,6 +96,8 @@ class Api:
     stage_variables: Mapping[str, str] | None = None
     throttle: tuple[float, int] | None = None
     """Stage-wide (rate per second, burst) from ``MethodSettings`` on ``/*`` and ``*``, if declared."""
+    api_key_source: str = "HEADER"
+    """``ApiKeySourceType``: where a metered method's API key comes from (``HEADER`` or ``AUTHORIZER``)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class ApiRoute:
     method: str
     path: str
     authorizer: str | None
+    api_key_required: bool = False
+    """The route's ``Auth.ApiKeyRequired``, else the API's: metered by a usage plan (``sam_emulator.usage``)."""
 
 
 @dataclass(frozen=True)
@@ -409,6 +414,7 @@ class Stack:
             if variables
             else None,
             throttle=self._stage_throttle(properties.get("MethodSettings") or []),
+            api_key_source=str(self.resolve(properties.get("ApiKeySourceType", "HEADER"))),
         )
 
     def _stage_throttle(self, method_settings: list[Any]) -> tuple[float, int] | None:
@@ -426,8 +432,10 @@ class Stack:
             for event_name, event in self.events(function, "Api").items():
                 properties = event.get("Properties", {})
                 api = logical_id_of(properties.get("RestApiId")) or IMPLICIT_API
-                default = (self._api_properties(api).get("Auth") or {}).get("DefaultAuthorizer")
-                authorizer = (properties.get("Auth", {}) or {}).get("Authorizer", default)
+                api_auth = self._api_properties(api).get("Auth") or {}
+                route_auth = properties.get("Auth", {}) or {}
+                authorizer = route_auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+                key_required = route_auth.get("ApiKeyRequired", api_auth.get("ApiKeyRequired", False))
                 routes.append(
                     ApiRoute(
                         function=function,
@@ -436,9 +444,30 @@ class Stack:
                         method=str(properties["Method"]).upper(),
                         path=str(self.resolve(properties["Path"])),
                         authorizer=None if authorizer in (None, "NONE") else str(authorizer),
+                        api_key_required=flag(self.resolve(key_required)),
                     )
                 )
         return routes
+
+    def usage_plans(self) -> dict[str, UsagePlan]:
+        """The ``AWS::ApiGateway::UsagePlan`` resources, limits resolved (``ApiStages`` by API logical id)."""
+        plans = {}
+        for logical_id, spec in self.of_type("AWS::ApiGateway::UsagePlan").items():
+            properties = spec.get("Properties", {}) or {}
+            throttle = self.resolve(properties.get("Throttle")) or {}
+            quota = self.resolve(properties.get("Quota")) or {}
+            stages = properties.get("ApiStages", []) or []
+            apis = tuple(api for api in (logical_id_of(stage.get("ApiId")) for stage in stages) if api is not None)
+            plans[logical_id] = UsagePlan(
+                logical_id=logical_id,
+                name=str(self.resolve(properties.get("UsagePlanName")) or self.physical_name(logical_id)),
+                apis=apis,
+                rate=float(throttle["RateLimit"]) if "RateLimit" in throttle else None,
+                burst=int(throttle["BurstLimit"]) if "BurstLimit" in throttle else None,
+                quota=int(quota["Limit"]) if "Limit" in quota else None,
+                period=str(quota.get("Period", "DAY")),
+            )
+        return plans
 
     # ------------------------------------------------------------------ EventBridge
 
