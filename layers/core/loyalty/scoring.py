@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from loyalty.account import Account, anniversaries_at
 from loyalty.codes import NO_CODES, Code, CodeCheck, RejectedCode, check_codes
-from loyalty.decision import BreakdownLine, Decision, DiscountLine, Effect, TierChange
+from loyalty.decision import Decision, DiscountLine, Effect, TierChange
 from loyalty.errors import InsufficientPoints, RedemptionExceedsAmount
 from loyalty.membership import NotMember
 from loyalty.money import EXACT, HUNDRED, ZERO, exact, floor_points, floor_ratio, round_money, round_parts
@@ -93,25 +93,29 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     milestones = () if excluded else _milestones_reached(rules, account, eligible)
     anniversary = None if excluded else _anniversary_due(account, order)
     breakdown = (
-        ()
+        []
         if excluded
         else _breakdown(program, rules, order, cart, held, eligible, milestones, anniversary, account.has_ordered)
     )
 
-    decision = Decision(
-        order_id=order.order_id,
-        customer_id=order.customer_id,
-        subtotal=round_money(subtotal),
-        discounts=discounts,
-        discount_total=discount_total,
-        points_redeemed=order.redeem_points,
-        eligible_amount=round_money(eligible),
-        points=sum([line.points for line in breakdown]),
-        breakdown=breakdown,
-        effects=_effects(rules, held, subtotal) if member else (),
-        rejected_codes=codes.rejected,
-        tier=_tier_change(program, rules, account, order, cart, held, eligible),
-        member=member,
+    # One validation builds the decision and its breakdown lines together: a model built per line
+    # and then checked again as a field of the decision costs about twice as much.
+    decision = Decision.model_validate(
+        {
+            "order_id": order.order_id,
+            "customer_id": order.customer_id,
+            "subtotal": round_money(subtotal),
+            "discounts": discounts,
+            "discount_total": discount_total,
+            "points_redeemed": order.redeem_points,
+            "eligible_amount": round_money(eligible),
+            "points": sum([points for _, points in breakdown]),
+            "breakdown": [{"rule": rule, "points": points} for rule, points in breakdown],
+            "effects": _effects(rules, held, subtotal) if member else (),
+            "rejected_codes": codes.rejected,
+            "tier": _tier_change(program, rules, account, order, cart, held, eligible),
+            "member": member,
+        }
     )
     return Scoring(
         decision=decision,
@@ -161,12 +165,12 @@ def _discounts(
 
     room = program.max_discount_percent
     percents = []
-    with exact():
-        for _, percent, _ in sources:
-            granted = min(percent, room)
-            percents.append(granted)
-            room -= granted
-        amounts = _within(round_parts(subtotal * percent / HUNDRED for percent in percents), subtotal)
+    for _, percent, _ in sources:  # EXACT's own methods: a source or two does not repay copying a context
+        granted = min(percent, room)
+        percents.append(granted)
+        room = EXACT.subtract(room, granted)
+    shares = [EXACT.divide(EXACT.multiply(subtotal, percent), HUNDRED) for percent in percents]
+    amounts = _within(round_parts(shares), subtotal)
     return tuple(
         DiscountLine(
             source=source,  # type: ignore[arg-type]
@@ -220,25 +224,25 @@ def _breakdown(
     milestones: tuple[str, ...],
     anniversary: int | None,
     account_has_ordered: bool = True,
-) -> tuple[BreakdownLine, ...]:
-    """The lines in SPEC section 9's order: base, category and product lines (program order), margin, tier,
-    event, cart bonuses, tier_bonus, milestone, anniversary, welcome. Lines of 0 are left out."""
+) -> list[tuple[str, int]]:
+    """The (rule, points) lines in SPEC section 9's order: base, category and product lines (program order),
+    margin, tier, event, cart bonuses, tier_bonus, milestone, anniversary, welcome. Lines of 0 are left out."""
     points_per_unit = program.points_per_unit
-    with exact():
-        lines = [("base", floor_points(eligible * points_per_unit))]
-        for multiplied in rules.multipliers:
-            lines.append((multiplied.rule_id, _multiplied_points(order, cart, points_per_unit, multiplied, eligible)))
-        # Tier and event multiply the base, category and product lines only, never the margin.
-        multiplied_total = sum([points for _, points in lines])
-        if rules.margins:
-            margin = _margin(order)
-            for rule in rules.margins:
-                lines.append((rule.id, _margin_points(cart, margin, rule.points_per_unit, eligible)))
-        if held is not None:
-            lines.append(("tier", floor_points(multiplied_total * (held.points_multiplier - 1))))
-        event = _strongest_event(rules, order)
-        if event is not None:
-            lines.append((event.id, floor_points(multiplied_total * (event.multiplier - 1))))
+    # EXACT's own methods for the three products below: entering ``with exact()`` copies the context, each time.
+    lines = [("base", floor_points(EXACT.multiply(eligible, points_per_unit)))]
+    for multiplied in rules.multipliers:
+        lines.append((multiplied.rule_id, _multiplied_points(order, cart, points_per_unit, multiplied, eligible)))
+    # Tier and event multiply the base, category and product lines only, never the margin.
+    multiplied_total = sum([points for _, points in lines])
+    if rules.margins:
+        margin = _margin(order)
+        for rule in rules.margins:
+            lines.append((rule.id, _margin_points(cart, margin, rule.points_per_unit, eligible)))
+    if held is not None:
+        lines.append(("tier", _extra_points(multiplied_total, held.points_multiplier)))
+    event = _strongest_event(rules, order)
+    if event is not None:
+        lines.append((event.id, _extra_points(multiplied_total, event.multiplier)))
     lines.extend((bonus.id, _cart_bonus_points(bonus, cart)) for bonus in rules.cart_bonuses)
     if held is not None:
         lines.append(("tier_bonus", held.bonus_points_per_order))
@@ -247,7 +251,12 @@ def _breakdown(
         lines.extend((rule.id, rule.points) for rule in rules.anniversaries)
     if not account_has_ordered:
         lines.extend((welcome.id, welcome.points) for welcome in rules.welcomes)
-    return tuple([BreakdownLine(rule=rule, points=points) for rule, points in lines if points > 0])
+    return [(rule, points) for rule, points in lines if points > 0]
+
+
+def _extra_points(points: int, multiplier: Decimal) -> int:
+    """What a multiplier adds to ``points``: floor(points x (multiplier - 1))."""
+    return floor_points(EXACT.multiply(points, EXACT.subtract(multiplier, 1)))
 
 
 def _cart_bonus_points(rule: CartBonus, cart: _Cart) -> int:
