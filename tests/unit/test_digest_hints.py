@@ -170,6 +170,26 @@ def test_an_excluded_segment_earns_no_points_so_it_is_told_only_of_discounts_and
     assert hints.milestone is None
 
 
+def test_a_non_member_earns_nothing_and_gets_no_effects_so_it_is_told_only_of_discount_events() -> None:
+    # GIVEN an invite-only program with the same rules, and an account that was never enrolled
+    rules = [
+        multiplier_event("year-end", "2026-12-01T00:00:00Z", "2026-12-08T00:00:00Z"),
+        discount_event("december-deal", "2026-11-21T00:00:00Z", "2026-12-24T00:00:00Z"),
+        {"id": "big-cart", "kind": "cart_amount_bonus", "min_amount": "15000", "points": 5000},
+        milestone("100k", "100000", 20000),
+        {"id": "kit", "kind": "free_product", "min_amount": "5000", "sku": "SAMPLE-KIT"},
+    ]
+
+    # WHEN its hints are chosen
+    hints = hints_of(rules, make_account(), enrollment={"mode": "invite"})
+
+    # THEN only the discount event is hinted: no points events, bonuses, free products or milestone
+    assert hints is not None
+    assert events(hints) == ["december-deal"]
+    assert hints.carts == ()
+    assert hints.milestone is None
+
+
 # ---------------------------------------------------------------------------------------------- order sizes
 
 

@@ -580,13 +580,15 @@ def hints(program: Program, account: Account, expiring: Sequence[ExpiringPoints]
     """What the account can still earn at ``at``: events, order sizes, its next milestone, points to use.
 
     Only the rules that apply to the account's segment are hinted. An account of an excluded segment
-    earns no points, so it is told only of what it still gets: discount events and free products.
+    earns no points, so it is told only of what it still gets: discount events and free products. A
+    non-member (SPEC section 9) earns nothing and gets no effects either: only discount events.
     """
     rules = [rule for rule in program.rules if rule.applies_to(account.segment)]
-    earns = not account.excluded_from(program)
+    member = account.is_member(program, at)
+    earns = member and not account.excluded_from(program)
     found = Hints(
         events=_event_hints(rules, at, earns=earns),
-        carts=tuple(hint for rule in rules if (hint := _cart_hint(rule, earns=earns)) is not None),
+        carts=tuple(hint for rule in rules if (hint := _cart_hint(rule, earns=earns, effects=member)) is not None),
         milestone=_milestone_hint(rules, account) if earns else None,
         expiring=_expiring_hint(expiring, at),
     )
@@ -626,13 +628,13 @@ def _event_hints(rules: Sequence[ProgramRule], at: datetime, *, earns: bool) -> 
     return tuple(sorted(found, key=lambda hint: (hint.starts_at, hint.ends_at, hint.rule)))
 
 
-def _cart_hint(rule: ProgramRule, *, earns: bool) -> CartHint | None:
+def _cart_hint(rule: ProgramRule, *, earns: bool, effects: bool) -> CartHint | None:
     match rule:
         case CartAmountBonus() if earns:
             return CartHint(rule=rule.id, kind="cart_amount", amount=round_money(rule.min_amount), points=rule.points)
         case CartQuantityBonus() if earns:
             return CartHint(rule=rule.id, kind="cart_quantity", items=rule.min_items, points=rule.points)
-        case FreeProduct():
+        case FreeProduct() if effects:
             return CartHint(rule=rule.id, kind="free_product", amount=round_money(rule.min_amount), sku=rule.sku)
     return None
 
