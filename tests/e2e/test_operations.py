@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ from local.stack import LocalKeys, launch
 from loyalty_cli.main import app
 from sam_emulator.server import Launched
 from tests.e2e.conftest import ADMIN_KEY, STOREFRONT_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
 
@@ -136,9 +140,19 @@ def test_the_command_imports_straight_into_the_local_stacks_dynamodb(running: La
     file = tmp_path / "history.jsonl"
     file.write_text(json.dumps(order("OLD-DIRECT", "DIRECTCO", "2026-06-01T09:00:00Z")) + "\n", encoding="utf-8")
 
-    result = CliRunner().invoke(app, ["import-history", str(file)], env={"AWS_ENDPOINT_URL": running.aws.endpoint})
+    # A process of its own, as beside `make run`: in this one, the stack's functions set and restore
+    # os.environ around each invocation, and the command reads its table names from there.
+    result = subprocess.run(
+        [sys.executable, "-m", "loyalty_cli.main", "import-history", str(file)],
+        env={**os.environ, "AWS_ENDPOINT_URL": running.aws.endpoint},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
-    assert result.exit_code == 0, result.output
+    assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"imported": 1, "skipped": 0, "bad_lines": 0}
     status, summary = call(f"{running.url}/customers/DIRECTCO")
     assert (status, summary["tier_progress"]["volume"]) == (200, 1002)
