@@ -67,7 +67,23 @@ class Account(BaseModel):
 
 def anniversaries_at(first_order_at: datetime, moment: datetime) -> int:
     """How many anniversaries of the first order fall at or before ``moment`` (29 February: the 28th)."""
+    return _anniversaries_at(first_order_at, moment, moment.year - first_order_at.year)
+
+
+def anniversary_due(first_order_at: datetime, rewarded: int, moment: datetime) -> int | None:
+    """The anniversary an order at ``moment`` reaches beyond the ``rewarded`` ones, if any.
+
+    At most ``moment.year - first_order_at.year`` have passed: when that is no more than those rewarded
+    (most orders of an account), no date needs working out.
+    """
     years = moment.year - first_order_at.year
+    if years <= rewarded:
+        return None
+    reached = _anniversaries_at(first_order_at, moment, years)
+    return reached if reached > rewarded else None
+
+
+def _anniversaries_at(first_order_at: datetime, moment: datetime, years: int) -> int:
     if years > 0 and add_years(first_order_at, years) > moment:
         years -= 1
     return max(years, 0)

@@ -35,7 +35,7 @@ def exact() -> AbstractContextManager[Context]:
 
 def round_money(amount: Decimal) -> Decimal:
     """Half-even to two places: the only rounding applied to amounts."""
-    return amount.quantize(CENT, context=_ROUNDING)
+    return _ROUNDING.quantize(amount, CENT)  # the context's method: no keyword to parse, per amount shown
 
 
 def floor_points(value: Decimal | Fraction) -> int:

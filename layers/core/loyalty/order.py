@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from loyalty.canonical import digest
 from loyalty.errors import FieldError, InvalidInput
-from loyalty.money import exact, plain
+from loyalty.money import ZERO, exact, plain
 from loyalty.types import Amount, Identifier, InputInstant, Points, invalid
 
 MAX_LINES = 1000
@@ -35,14 +36,19 @@ class OrderLine(BaseModel):
             return self.quantity * self.unit_price
 
 
-@dataclass(slots=True)
-class _Totals:
-    amounts: list[Decimal]
-    """``OrderLine.amount`` of each line."""
+@dataclass(frozen=True, slots=True)
+class OrderTotals:
+    """An order's totals, worked out in one pass over its lines: every formula reads them from here."""
+
+    amounts: tuple[Decimal, ...]
+    """``OrderLine.amount`` of each line, in line order."""
     subtotal: Decimal
     items: int
-    by_category: dict[str, Decimal] = field(default_factory=dict)
-    """The categories asked about so far (most programs ask about none, the others about one or two)."""
+    by_category: Mapping[str, Decimal]
+    """The amount of each category the lines name (a line without one counts in none)."""
+
+    def category_amount(self, category: str) -> Decimal:
+        return self.by_category.get(category, ZERO)
 
 
 class Order(BaseModel):
@@ -83,44 +89,28 @@ class Order(BaseModel):
             raise InvalidInput.from_validation_error(error) from error
 
     @property
-    def subtotal(self) -> Decimal:
-        return self._line_totals().subtotal
-
-    @property
-    def items(self) -> int:
-        return self._line_totals().items
-
-    def category_amount(self, category: str) -> Decimal:
-        totals = self._line_totals()
-        kept = totals.by_category.get(category)
-        if kept is None:
-            with exact():
-                kept = sum(
-                    [
-                        amount
-                        for line, amount in zip(self.lines, totals.amounts, strict=True)
-                        if line.category == category
-                    ],
-                    Decimal(0),
-                )
-            totals.by_category[category] = kept
-        return kept
-
-    def _line_totals(self) -> _Totals:
+    def totals(self) -> OrderTotals:
+        """Worked out on first read and kept: an order is immutable, and a decision reads its totals often."""
         try:  # past pydantic's attribute hook, which would only slow down the first, missing, read
-            kept: _Totals = object.__getattribute__(self, "_totals")
+            kept: OrderTotals = object.__getattribute__(self, "_totals")
         except AttributeError:
             pass
         else:
             return kept
-        lines = self.lines
-        with exact():  # the sums ``sum`` makes of OrderLine.amount, from Decimal(0), in one context
-            amounts = [line.quantity * line.unit_price for line in lines]
-            totals = _Totals(
-                amounts=amounts, subtotal=sum(amounts, Decimal(0)), items=sum([line.quantity for line in lines])
-            )
+        totals = _totals_of(self.lines)
         object.__setattr__(self, "_totals", totals)
         return totals
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.totals.subtotal
+
+    @property
+    def items(self) -> int:
+        return self.totals.items
+
+    def category_amount(self, category: str) -> Decimal:
+        return self.totals.category_amount(category)
 
     def fingerprint(self) -> str:
         """A digest of the order's meaning: the same order sent twice, however formatted, has one fingerprint.
@@ -152,3 +142,23 @@ class Order(BaseModel):
                 "the order's currency is not the program's",
                 [FieldError(field="currency", message=f"must be {currency}, the program's currency", type="currency")],
             )
+
+
+def _totals_of(lines: Iterable[OrderLine]) -> OrderTotals:
+    """Each line's amount, and their sums by order and by category, exactly: the running sums that ``sum`` of
+    ``OrderLine.amount`` from ``Decimal(0)`` makes, in one pass and one context rather than one per figure."""
+    amounts = []
+    subtotal = ZERO
+    items = 0
+    by_category: dict[str, Decimal] = {}
+    with exact():
+        for line in lines:
+            quantity = line.quantity
+            amount = quantity * line.unit_price
+            amounts.append(amount)
+            subtotal += amount
+            items += quantity
+            category = line.category
+            if category is not None:
+                by_category[category] = by_category.get(category, ZERO) + amount
+    return OrderTotals(amounts=tuple(amounts), subtotal=subtotal, items=items, by_category=by_category)

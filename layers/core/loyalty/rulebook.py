@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from loyalty.decision import Effect, TierChange
 from loyalty.money import exact
+from loyalty.order import OrderTotals
 from loyalty.program import (
     AnniversaryBonus,
     CartAmountBonus,
@@ -29,9 +30,6 @@ from loyalty.program import (
     WelcomeBonus,
 )
 
-CartBonus = CartAmountBonus | CartQuantityBonus
-"""The rules that award a fixed number of points for the cart itself."""
-
 KEPT_PROGRAMS = 32
 
 
@@ -48,6 +46,20 @@ class Multiplied:
 
 
 @dataclass(frozen=True, slots=True)
+class CartBonus:
+    """A ``cart_amount_bonus`` or ``cart_quantity_bonus``: fixed points for a cart that reaches its minimum."""
+
+    rule_id: str
+    counts_items: bool
+    """Whether the minimum is a number of items (a quantity bonus) rather than an amount."""
+    minimum: Decimal | int
+    points: int
+
+    def reached_by(self, cart: OrderTotals) -> bool:
+        return (cart.items if self.counts_items else cart.subtotal) >= self.minimum
+
+
+@dataclass(frozen=True, slots=True)
 class Rulebook:
     """The rules of one program by kind, each in program order."""
 
@@ -58,8 +70,6 @@ class Rulebook:
     free_products: tuple[tuple[FreeProduct, Effect], ...]
     """Each rule with the effect it gives (always the same one: outputs are immutable)."""
     cart_bonuses: tuple[CartBonus, ...]
-    categories: frozenset[str]
-    """The categories some rule multiplies: the only category amounts a decision needs."""
     levels: dict[str | None, TierLevel]
     """The tier levels by name (none without tiers)."""
     margins: tuple[MarginPoints, ...] = ()
@@ -113,15 +123,16 @@ class Rulebook:
                     milestones.append(rule)
                 case AnniversaryBonus():
                     anniversaries.append(rule)
-                case CartAmountBonus() | CartQuantityBonus():
-                    cart_bonuses.append(rule)
+                case CartAmountBonus():
+                    cart_bonuses.append(CartBonus(rule.id, False, rule.min_amount, rule.points))
+                case CartQuantityBonus():
+                    cart_bonuses.append(CartBonus(rule.id, True, rule.min_items, rule.points))
         return cls(
             multipliers=tuple(multipliers),
             events=tuple(events),
             milestones=tuple(milestones),
             free_products=tuple(free_products),
             cart_bonuses=tuple(cart_bonuses),
-            categories=frozenset(rule.category for rule in multipliers if rule.category is not None),
             levels={level.name: level for level in program.tiers.levels} if program.tiers else {},
             margins=tuple(margins),
             anniversaries=tuple(anniversaries),

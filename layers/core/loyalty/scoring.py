@@ -11,15 +11,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from loyalty.account import Account, anniversaries_at
+from loyalty.account import Account, anniversary_due
 from loyalty.codes import NO_CODES, Code, CodeCheck, RejectedCode, check_codes
 from loyalty.decision import Decision, DiscountLine, Effect, TierChange
 from loyalty.errors import InsufficientPoints, RedemptionExceedsAmount
 from loyalty.membership import NotMember
 from loyalty.money import EXACT, HUNDRED, ZERO, exact, floor_points, floor_ratio, round_money, round_parts
-from loyalty.order import Order
-from loyalty.program import CartAmountBonus, CartQuantityBonus, MultiplierEvent, Program, TierLevel
-from loyalty.rulebook import CartBonus, Multiplied, Rulebook, rulebook
+from loyalty.order import Order, OrderTotals
+from loyalty.program import MultiplierEvent, Program, TierLevel
+from loyalty.rulebook import Multiplied, Rulebook, rulebook
 from loyalty.tiers import held_level, higher, level_for, window_volume
 
 
@@ -35,24 +35,6 @@ class Scoring:
     milestones: tuple[str, ...]
     anniversary: int | None
     """The anniversary this order rewards, if any."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Cart:
-    """The order's totals, read once per decision: every formula below reads them from here."""
-
-    subtotal: Decimal
-    items: int
-    by_category: dict[str, Decimal]
-
-    @classmethod
-    def of(cls, order: Order, categories: Iterable[str]) -> _Cart:
-        """The order's totals, and the amounts of the categories some rule multiplies (no other is read)."""
-        return cls(
-            subtotal=order.subtotal,
-            items=order.items,
-            by_category={category: order.category_amount(category) for category in categories},
-        )
 
 
 FREE_SHIPPING = Effect(kind="free_shipping")
@@ -80,7 +62,7 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     held = None
     if tiers is not None:
         held = rules.levels.get(account.tier) or held_level(tiers, account.tier, account.buckets, order.placed_at)
-    cart = _Cart.of(order, rules.categories)
+    cart = order.totals
     subtotal = cart.subtotal
     discounts = _discounts(program, held if member else None, codes, subtotal, _rule_discounts(rules, account, order))
     discount_total = ZERO
@@ -203,7 +185,9 @@ def _within(amounts: list[Decimal], subtotal: Decimal) -> list[Decimal]:
 
 
 def _redeemed_value(program: Program, account: Account, order: Order, payable: Decimal) -> Decimal:
-    if order.redeem_points and order.redeem_points > account.balance:
+    if not order.redeem_points:
+        return ZERO
+    if order.redeem_points > account.balance:
         raise InsufficientPoints(order.redeem_points, account.balance)
     value = EXACT.multiply(order.redeem_points, program.point_value)
     if value > payable:
@@ -218,7 +202,7 @@ def _breakdown(
     program: Program,
     rules: Rulebook,
     order: Order,
-    cart: _Cart,
+    cart: OrderTotals,
     held: TierLevel | None,
     eligible: Decimal,
     milestones: tuple[str, ...],
@@ -243,14 +227,15 @@ def _breakdown(
     event = _strongest_event(rules, order)
     if event is not None:
         lines.append((event.id, _extra_points(multiplied_total, event.multiplier)))
-    lines.extend((bonus.id, _cart_bonus_points(bonus, cart)) for bonus in rules.cart_bonuses)
+    lines.extend([(bonus.rule_id, bonus.points) for bonus in rules.cart_bonuses if bonus.reached_by(cart)])
     if held is not None:
         lines.append(("tier_bonus", held.bonus_points_per_order))
-    lines.extend((rule.id, rule.points) for rule in rules.milestones if rule.id in milestones)
+    if milestones:
+        lines.extend([(rule.id, rule.points) for rule in rules.milestones if rule.id in milestones])
     if anniversary is not None:
-        lines.extend((rule.id, rule.points) for rule in rules.anniversaries)
+        lines.extend([(rule.id, rule.points) for rule in rules.anniversaries])
     if not account_has_ordered:
-        lines.extend((welcome.id, welcome.points) for welcome in rules.welcomes)
+        lines.extend([(welcome.id, welcome.points) for welcome in rules.welcomes])
     return [(rule, points) for rule, points in lines if points > 0]
 
 
@@ -259,18 +244,8 @@ def _extra_points(points: int, multiplier: Decimal) -> int:
     return floor_points(EXACT.multiply(points, EXACT.subtract(multiplier, 1)))
 
 
-def _cart_bonus_points(rule: CartBonus, cart: _Cart) -> int:
-    """What a cart bonus awards this order (0 when the cart does not reach it)."""
-    match rule:
-        case CartAmountBonus() if cart.subtotal >= rule.min_amount:
-            return rule.points
-        case CartQuantityBonus() if cart.items >= rule.min_items:
-            return rule.points
-    return 0
-
-
 def _multiplied_points(
-    order: Order, cart: _Cart, points_per_unit: Decimal, multiplied: Multiplied, eligible: Decimal
+    order: Order, cart: OrderTotals, points_per_unit: Decimal, multiplied: Multiplied, eligible: Decimal
 ) -> int:
     """The share of the eligible amount in the rule's category or skus, times the extra multiplier: exact, floored once.
 
@@ -280,10 +255,13 @@ def _multiplied_points(
     if subtotal == 0:
         return 0
     if multiplied.category is not None:
-        amount = cart.by_category[multiplied.category]
+        amount = cart.category_amount(multiplied.category)
     else:
+        skus = multiplied.skus
         with exact():
-            amount = sum([line.amount for line in order.lines if line.sku in multiplied.skus], Decimal(0))
+            amount = sum(
+                [amount for line, amount in zip(order.lines, cart.amounts, strict=True) if line.sku in skus], ZERO
+            )
     return floor_ratio((amount, eligible, points_per_unit, multiplied.extra), subtotal)
 
 
@@ -300,7 +278,7 @@ def _margin(order: Order) -> Decimal:
         )
 
 
-def _margin_points(cart: _Cart, margin: Decimal, points_per_unit: Decimal, eligible: Decimal) -> int:
+def _margin_points(cart: OrderTotals, margin: Decimal, points_per_unit: Decimal, eligible: Decimal) -> int:
     """floor(margin x eligible / subtotal x points_per_unit): the margin in the share that earns, floored once."""
     subtotal = cart.subtotal
     if subtotal == 0 or margin == 0:
@@ -309,8 +287,12 @@ def _margin_points(cart: _Cart, margin: Decimal, points_per_unit: Decimal, eligi
 
 
 def _strongest_event(rules: Rulebook, order: Order) -> MultiplierEvent | None:
-    active = [rule for rule in rules.events if rule.active_at(order.placed_at)]
-    return max(active, key=lambda rule: rule.multiplier, default=None)
+    """The active event with the highest multiplier, the first listed among equals."""
+    strongest = None
+    for rule in rules.events:
+        if rule.active_at(order.placed_at) and (strongest is None or rule.multiplier > strongest.multiplier):
+            strongest = rule
+    return strongest
 
 
 def _milestones_reached(rules: Rulebook, account: Account, eligible: Decimal) -> tuple[str, ...]:
@@ -318,18 +300,16 @@ def _milestones_reached(rules: Rulebook, account: Account, eligible: Decimal) ->
         return ()
     before = account.lifetime_spend
     after = EXACT.add(before, eligible)
+    reached = account.milestones_reached
     return tuple(
-        rule.id
-        for rule in rules.milestones
-        if rule.id not in account.milestones_reached and before < rule.lifetime_spend <= after
+        [rule.id for rule in rules.milestones if before < rule.lifetime_spend <= after and rule.id not in reached]
     )
 
 
 def _anniversary_due(account: Account, order: Order) -> int | None:
     if account.first_order_at is None:
         return None
-    reached = anniversaries_at(account.first_order_at, order.placed_at)
-    return reached if reached > account.anniversaries_rewarded else None
+    return anniversary_due(account.first_order_at, account.anniversaries_rewarded, order.placed_at)
 
 
 def _effects(rules: Rulebook, held: TierLevel | None, subtotal: Decimal) -> tuple[Effect, ...]:
@@ -343,7 +323,7 @@ def _tier_change(
     rules: Rulebook,
     account: Account,
     order: Order,
-    cart: _Cart,
+    cart: OrderTotals,
     held: TierLevel | None,
     eligible: Decimal,
 ) -> TierChange | None:
