@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections import Counter
@@ -161,11 +162,12 @@ class Progress:
             if not self.every or self.done % self.every:
                 return
             now = time.perf_counter()
-            print(
-                f"soak: {self.done} of {self.operations} operations, {now - self.started:.0f} s, "
-                f"{self.every / (now - self.last):.1f} operations/s over the last {self.every}",
-                flush=True,
+            # one write, on a line of its own: the functions' log lines come from other threads meanwhile
+            sys.stdout.write(
+                f"\nsoak: {self.done} of {self.operations} operations, {now - self.started:.0f} s, "
+                f"{self.every / (now - self.last):.1f} operations/s over the last {self.every}\n"
             )
+            sys.stdout.flush()
             self.last = now
 
 
