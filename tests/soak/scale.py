@@ -8,11 +8,15 @@ on twelve accounts whose items grow with their orders (see README, section Soak)
   item up by several aliases: most of a request's time once an item holds a few hundred lots. Those
   answers are already in DynamoDB's JSON wire format (``{"S": ...}`` per value), so they are written
   with ``json.dumps``, binary values base64-encoded as the wire wants them; errors, and every other
-  operation, still go through moto's serializer.
+  operation, still go through moto's serializer. Their requests, likewise, are walked member by member
+  against the input shape, which only turns blobs into bytes (and timestamps, which these operations do
+  not have): a request without a binary value is read with ``json.loads``.
 - Every attribute stored into a new item re-measures the whole item so far, to refuse items over
   400 KB: quadratic in the item's size. The item is measured once, whole, and refused just the same
   (the sizes are sums of non-negative parts, so the whole is over the limit exactly when some prefix
-  of it was); the limit is moto's own.
+  of it was); the limit is moto's own. Measuring copies every map and list below the one measured,
+  at every level (``DynamoType(value)`` of a value already converted copies it), so an item's
+  values are measured as they are: the same sum, without the copies.
 - Every write to a table with a stream appends its old and new images to a list in memory, kept
   for ever and read by nothing unless a Lambda function is mapped to the stream. The soak maps none
   and reads no stream, so a write to a stream nobody reads records nothing (DynamoDB itself keeps a
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +40,8 @@ from moto.dynamodb.models.table import StreamShard
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
+_measure = DynamoType.size
+"""moto's own measure, for the values that hold no others."""
 ITEM_SIZE_LIMIT = 405_000
 """moto's limit (``LimitedSizeDict``): DynamoDB's 400 KB, measured as moto measures an item."""
 
@@ -53,6 +60,8 @@ _WIRE_FORMAT = frozenset(
     }
 )
 _CONTENT_TYPE = "application/x-amz-json-1.0"
+_BINARY = re.compile(rb'\{"BS?": ')
+"""A binary value or set, as the SDK writes one (a quote inside a string is escaped, so no string matches)."""
 
 
 def _wire(value: Any) -> Any:
@@ -77,6 +86,35 @@ def wire_format_answers() -> Iterator[None]:
 
 
 @contextmanager
+def wire_format_requests() -> Iterator[None]:
+    parse = DynamoHandler.parse_parameters
+
+    def read(handler: DynamoHandler, request: Any) -> None:
+        body = request.data
+        if handler._get_action() in _WIRE_FORMAT and isinstance(body, bytes) and not _BINARY.search(body):
+            handler.params = json.loads(body) if body else {}
+            return
+        parse(handler, request)
+
+    with mock.patch.object(DynamoHandler, "parse_parameters", read):
+        yield
+
+
+def _size(value: DynamoType) -> int:
+    """``DynamoType.size``, without copying what it measures."""
+    if value.is_list():
+        return sum([_size(each) if type(each) is DynamoType else DynamoType(each).size() for each in value.value])
+    if value.is_map():
+        return sum(
+            [
+                bytesize(name) + (_size(each) if type(each) is DynamoType else DynamoType(each).size())
+                for name, each in value.value.items()
+            ]
+        )
+    return _measure(value)
+
+
+@contextmanager
 def items_measured_once() -> Iterator[None]:
     def build(item: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
         item.hash_key = hash_key
@@ -88,7 +126,7 @@ def items_measured_once() -> Iterator[None]:
         dict.update(stored, values)  # measured above; later updates of the item are still measured
         item.attrs = stored
 
-    with mock.patch.object(Item, "__init__", build):
+    with mock.patch.object(Item, "__init__", build), mock.patch.object(DynamoType, "size", _size):
         yield
 
 
@@ -106,5 +144,10 @@ def streams_without_readers_record_nothing() -> Iterator[None]:
 
 @contextmanager
 def at_scale() -> Iterator[None]:
-    with wire_format_answers(), items_measured_once(), streams_without_readers_record_nothing():
+    with (
+        wire_format_answers(),
+        wire_format_requests(),
+        items_measured_once(),
+        streams_without_readers_record_nothing(),
+    ):
         yield
