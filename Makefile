@@ -133,7 +133,7 @@ bench: $(VENV_STAMP) ## DynamoDB calls per request and cold start against their 
 
 # niced: it keeps a core busy for a long while on a shared machine.
 soak: $(VENV_STAMP) ## 100,000 ledger operations from 8 workers under injected faults, every invariant checked
-	nice $(VENV)/bin/python -m tests.soak --operations 100000 $(SOAK_FLAGS) 2>/dev/null | grep -v '^{'
+	nice $(VENV)/bin/python -m tests.soak --operations 100000 $(SOAK_FLAGS) 2>/dev/null | grep --line-buffered -v '^{'
 
 openapi: $(VENV_STAMP) ## regenerate docs/openapi.json from the resolvers and template.yaml
 	$(VENV)/bin/loyalty openapi --write

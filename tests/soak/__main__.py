@@ -18,11 +18,12 @@ def main() -> int:
     parser.add_argument("--throttling", type=float, default=FaultRates.throttling)
     parser.add_argument("--conflict", type=float, default=FaultRates.conflict)
     parser.add_argument("--timeout-after-write", type=float, default=FaultRates.timeout_after_write)
+    parser.add_argument("--progress-every", type=int, default=2_000, help="a progress line every N operations")
     arguments = parser.parse_args()
     seed = arguments.seed if arguments.seed is not None else random.randrange(1_000_000)
     print(f"soak: seed {seed} (rerun with --seed {seed})", flush=True)
     rates = FaultRates(arguments.throttling, arguments.conflict, arguments.timeout_after_write)
-    report = soak(arguments.operations, arguments.workers, seed, rates)
+    report = soak(arguments.operations, arguments.workers, seed, rates, arguments.progress_every)
     print(report.table())
     for line in [*report.violations, *report.second_run_changes][:50]:
         print("  !", line)

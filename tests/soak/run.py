@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections import Counter
@@ -23,6 +24,7 @@ from sam_emulator.environment import environment, offline_aws
 from sam_emulator.serial import serialise_dynamodb
 from tests.soak.check import differences, snapshot, violations
 from tests.soak.faults import FaultInjector, FaultRates, short_backoff
+from tests.soak.scale import at_scale
 from tests.soak.undo import undo_log_transactions
 from tests.soak.workload import REWARDS, Codes, Ledger, Worker
 from tests.support.api import activate
@@ -93,6 +95,7 @@ def soak_stack(seed: int, rates: FaultRates) -> Iterator[tuple[Any, FaultInjecto
         stack_.enter_context(mock_aws())
         stack_.enter_context(request_tokens())
         stack_.enter_context(undo_log_transactions())
+        stack_.enter_context(at_scale())
         stack_.enter_context(short_backoff())
         settings.cache_clear()
         clients.reset()
@@ -143,17 +146,47 @@ def run_jobs(functions: dict[str, ModuleType], sqs: Any) -> tuple[dict[str, Any]
     return summaries, redelivered
 
 
-def soak(operations: int, workers: int = 8, seed: int = 1, rates: FaultRates | None = None) -> Report:
+class Progress:
+    """A line every ``every`` operations, so that a long soak shows its pace while it runs."""
+
+    def __init__(self, operations: int, every: int) -> None:
+        self.operations = operations
+        self.every = every
+        self.done = 0
+        self.started = self.last = time.perf_counter()
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        with self._lock:
+            self.done += 1
+            if not self.every or self.done % self.every:
+                return
+            now = time.perf_counter()
+            # one write, on a line of its own: the functions' log lines come from other threads meanwhile
+            sys.stdout.write(
+                f"\nsoak: {self.done} of {self.operations} operations, {now - self.started:.0f} s, "
+                f"{self.every / (now - self.last):.1f} operations/s over the last {self.every}\n"
+            )
+            sys.stdout.flush()
+            self.last = now
+
+
+def soak(
+    operations: int, workers: int = 8, seed: int = 1, rates: FaultRates | None = None, progress_every: int = 0
+) -> Report:
     rates = rates or FaultRates()
     with soak_stack(seed, rates) as (admin, injector):
         codes = Codes()
+        progress = Progress(operations, progress_every)
         started = time.perf_counter()
         share = [operations // workers + (1 if index < operations % workers else 0) for index in range(workers)]
 
         def work(index: int) -> Ledger:
             # each worker stands for its own execution environments: functions loaded cold, per thread
             functions = {name: load_function(f"functions/{name}") for name in ("orders", "rewards")}
-            return Worker(index, seed, functions, codes).run(share[index])
+            worker = Worker(index, seed, functions, codes)
+            worker.tick = progress.tick
+            return worker.run(share[index])
 
         with ThreadPoolExecutor(workers, thread_name_prefix="soak") as pool:
             ledgers = list(pool.map(work, range(workers)))
@@ -191,6 +224,3 @@ def soak(operations: int, workers: int = 8, seed: int = 1, rates: FaultRates | N
             violations=broken,
             second_run_changes=changes,
         )
-
-
-_ = threading  # workers are threads of this process (see ``soak``)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -74,6 +75,15 @@ class Worker:
         self.codes = codes
         self.record = Ledger()
         self._serial = 0
+        # what the operations choose from, kept as the answers come: rebuilding them from the ledger on
+        # every operation costs O(history), and a return's choice O(orders x returns)
+        self._committed: list[Sent] = []
+        self._live: list[Sent] = []
+        self._left: dict[str, dict[str, int]] = {}
+        self._returned: list[Sent] = []
+        self._claimed: list[Sent] = []
+        self._cancelled: list[Sent] = []
+        self.tick: Callable[[], None] = _nothing
 
     # ---------------------------------------------------------------------------------------------- driving
 
@@ -84,6 +94,7 @@ class Worker:
                 kind = "commit"
                 self._commit()
             self.record.kinds[kind] += 1
+            self.tick()
         return self.record
 
     def _next(self, prefix: str) -> str:
@@ -128,6 +139,10 @@ class Worker:
         self._expect(kind, body["order_id"], response, {200, 201, 409})
         sent = Sent(kind, body["order_id"], body, response.status, response.body)
         self.record.orders[body["order_id"]] = sent
+        if response.status in (200, 201):
+            self._committed.append(sent)
+            self._live.append(sent)
+            self._left[sent.key] = {line["sku"]: line["quantity"] for line in body["lines"]}
         issued = (response.body or {}).get("issued_discount") if response.status in (200, 201) else None
         if issued:
             self.codes.add(body["customer_id"], issued["code"])
@@ -154,14 +169,8 @@ class Worker:
         self._send_order("commit issuing a code", self._order(self._account(), large=True))
         return True
 
-    def _committed(self) -> list[Sent]:
-        return [sent for sent in self.record.orders.values() if sent.status in (200, 201)]
-
-    def _live(self) -> list[Sent]:
-        return [sent for sent in self._committed() if sent.key not in self.record.cancels]
-
     def _replay(self) -> bool:
-        committed = self._committed()
+        committed = self._committed
         if not committed:
             return False
         sent = self.random.choice(committed)
@@ -170,7 +179,7 @@ class Worker:
         return True
 
     def _conflicting_replay(self) -> bool:
-        committed = self._committed()
+        committed = self._committed
         if not committed:
             return False
         sent = self.random.choice(committed)
@@ -180,7 +189,7 @@ class Worker:
         return True
 
     def _cancel(self) -> bool:
-        live = self._live()
+        live = self._live
         if not live:
             return False
         sent = self.random.choice(live)
@@ -188,27 +197,26 @@ class Worker:
         response = call(self.functions["orders"], event)
         self._expect("cancel", sent.key, response, {200, 409})
         if response.status == 200:
-            self.record.cancels[sent.key] = Sent("cancel", sent.key, None, response.status, response.body)
+            cancelled = Sent("cancel", sent.key, None, response.status, response.body)
+            self.record.cancels[sent.key] = cancelled
+            self._cancelled.append(cancelled)
+            self._live.remove(sent)
         return True
 
     def _cancel_again(self) -> bool:
-        if not self.record.cancels:
+        if not self._cancelled:
             return False
-        sent = self.random.choice(list(self.record.cancels.values()))
+        sent = self.random.choice(self._cancelled)
         response = call(self.functions["orders"], api_event("orders-cancel", path_parameters={"order_id": sent.key}))
         sent.again.append((response.status, response.body))
         return True
 
     def _left_to_return(self, sent: Sent) -> dict[str, int]:
-        left = {line["sku"]: line["quantity"] for line in sent.body["lines"]}
-        for made in self.record.returns.values():
-            if made.body["order_id"] == sent.key and made.status in (200, 201):
-                for line in made.body["lines"]:
-                    left[line["sku"]] -= line["quantity"]
-        return {sku: quantity for sku, quantity in left.items() if quantity > 0}
+        """Per SKU, what the order's lines less its returns that were made leave to return."""
+        return {sku: quantity for sku, quantity in self._left[sent.key].items() if quantity > 0}
 
     def _return(self) -> bool:
-        live = [sent for sent in self._live() if self._left_to_return(sent)]
+        live = [sent for sent in self._live if self._left_to_return(sent)]
         if not live:
             return False
         sent = self.random.choice(live)
@@ -217,13 +225,15 @@ class Worker:
         event = api_event("orders-returns", body=body, path_parameters={"order_id": sent.key})
         response = call(self.functions["orders"], event)
         self._expect("return", sent.key, response, {200, 201, 409})
-        self.record.returns[body["return_id"]] = Sent(
-            "return", body["return_id"], {**body, "order_id": sent.key}, response.status, response.body
-        )
+        made = Sent("return", body["return_id"], {**body, "order_id": sent.key}, response.status, response.body)
+        self.record.returns[body["return_id"]] = made
+        if response.status in (200, 201):
+            self._returned.append(made)
+            self._left[sent.key][sku] -= body["lines"][0]["quantity"]
         return True
 
     def _return_again(self) -> bool:
-        made = [sent for sent in self.record.returns.values() if sent.status in (200, 201)]
+        made = self._returned
         if not made:
             return False
         sent = self.random.choice(made)
@@ -241,13 +251,14 @@ class Worker:
         event = api_event("claims-post", body=body, path_parameters={"customer_id": customer_id})
         response = call(self.functions["rewards"], event)
         self._expect("claim", body["claim_id"], response, {200, 201, 404, 409})
-        self.record.claims[body["claim_id"]] = Sent(
-            "claim", body["claim_id"], {**body, "customer_id": customer_id}, response.status, response.body
-        )
+        made = Sent("claim", body["claim_id"], {**body, "customer_id": customer_id}, response.status, response.body)
+        self.record.claims[body["claim_id"]] = made
+        if response.status in (200, 201):
+            self._claimed.append(made)
         return True
 
     def _claim_again(self) -> bool:
-        made = [sent for sent in self.record.claims.values() if sent.status in (200, 201)]
+        made = self._claimed
         if not made:
             return False
         sent = self.random.choice(made)
@@ -256,6 +267,10 @@ class Worker:
         response = call(self.functions["rewards"], event)
         sent.again.append((response.status, response.body))
         return True
+
+
+def _nothing() -> None:
+    return None
 
 
 class Codes:
