@@ -1,12 +1,13 @@
-"""``python -m tests.soak.item_growth 0 1000 2000 3000``: an account item's size and a commit's time, per lots held.
+"""``python -m tests.soak.item_growth 0 400 1000 3000``: an account item's size and a commit's time, per lots held.
 
-An account keeps one lot per order that earned points, for good (an emptied lot stays: a cancel may
-give points back to it), and every request reads and writes the whole item. This measures what that
-costs: for each count N, one account is given N emptied lots besides the one its first order earned
-(its balance still the sum of its ledger), then 15 orders are committed to it, one at a time, with no
-fault injected, in the soak's stack. Each ``item growth:`` line gives the item's size (as moto measures
-it against DynamoDB's 400 KB) and the median commit time; a commit refused or failing prints
-its answer or its error.
+Every request reads and writes the whole account item, and its lots are most of it. A wallet drops
+the lots it empties and holds at most ``MOST_LOTS`` (``loyalty.wallet``); this measures what that
+bounds: for each count N, one account is given N lots with points left besides the one its first
+order earned (an account that earned N times within the points' lifetime and never spent), then 15
+orders are committed to it, one at a time, with no fault injected, in the soak's stack. Each
+``item growth:`` line gives the lots and the item's size (as moto measures it against DynamoDB's
+400 KB) before and after, and the median commit time; a commit refused or failing prints its
+answer or its error.
 """
 
 from __future__ import annotations
@@ -76,19 +77,18 @@ def main(counts: list[int]) -> None:
             item = admin.get_item(TableName=config.accounts_table, Key=key, ConsistentRead=True)["Item"]
             record = account_from_item(item, customer_id)
             earned = record.account.wallet.lots[0]
-            emptied = tuple(
+            held = tuple(
                 earned.model_copy(
                     update={
                         "lot_id": f"SO-{number % 8}-{number}",
                         "order_id": f"SO-{number % 8}-{number}",
                         "earned_at": earned.earned_at - timedelta(minutes=number + 1),
                         "expires_at": earned.expires_at - timedelta(minutes=number + 1) if earned.expires_at else None,
-                        "remaining": 0,
                     }
                 )
                 for number in range(count)
             )
-            account = record.account.model_copy(update={"wallet": Wallet(lots=(*emptied, earned))})
+            account = record.account.model_copy(update={"wallet": Wallet(lots=(*held, earned))})
             grown = dataclasses.replace(record, account=account)
             admin.put_item(
                 TableName=config.accounts_table,
@@ -97,8 +97,14 @@ def main(counts: list[int]) -> None:
             size = table.get_item(DynamoType({"S": customer_id})).size()
             seconds = [commit(customer_id) for _ in range(COMMITS)]
             median = 1000 * statistics.median(seconds)
-            print(f"\nitem growth: {count + 1} lots, item {size} bytes, commit {median:.0f} ms (median of {COMMITS})")
+            item = admin.get_item(TableName=config.accounts_table, Key=key, ConsistentRead=True)["Item"]
+            lots_after = len(account_from_item(item, customer_id).account.wallet.lots)
+            size_after = table.get_item(DynamoType({"S": customer_id})).size()
+            print(
+                f"\nitem growth: {count + 1} lots, item {size} bytes; after {COMMITS} orders {lots_after} lots, "
+                f"item {size_after} bytes; commit {median:.0f} ms (median of {COMMITS})"
+            )
 
 
 if __name__ == "__main__":
-    main([int(argument) for argument in sys.argv[1:]] or [0, 1000, 2000, 3000])
+    main([int(argument) for argument in sys.argv[1:]] or [0, 400, 1000, 3000])

@@ -242,13 +242,13 @@ def lots(draw: st.DrawFn, index: int, now: datetime) -> Lot:
 
 @st.composite
 def wallets(draw: st.DrawFn, now: datetime = EPOCH, *, deficits: bool = True) -> Wallet:
-    """Lots earned before ``now`` (some at the same moment); a deficit only while every lot is empty."""
+    """Lots with points left, earned before ``now`` (some at the same moment); a deficit only with no lot."""
     drawn = [draw(lots(index, now)) for index in range(draw(ints(0, 6)))]
     if len(drawn) > 1 and draw(booleans):  # a tie on earned_at: the lot id breaks it
         drawn[1] = drawn[1].model_copy(update={"earned_at": drawn[0].earned_at})
-    empty = all(lot.remaining == 0 for lot in drawn)
-    deficit = draw(ints(1, 500)) if deficits and empty and draw(booleans) else 0
-    return Wallet(lots=tuple(drawn), deficit=deficit)
+    held = tuple(lot for lot in drawn if lot.remaining)  # a wallet keeps no emptied lot
+    deficit = draw(ints(1, 500)) if deficits and not held and draw(booleans) else 0
+    return Wallet(lots=held, deficit=deficit)
 
 
 @st.composite

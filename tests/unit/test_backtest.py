@@ -190,7 +190,7 @@ def test_lots_expire_inside_the_window() -> None:
 
     # THEN June's lot expired on 1 July, July's lot (ending 14 August) still holds its points
     assert replay.points == 200
-    assert [lot.remaining for lot in replay.accounts["ACME"].wallet.lots] == [0, 100]
+    assert [(lot.lot_id, lot.remaining) for lot in replay.accounts["ACME"].wallet.lots] == [("SO-2", 100)]
     assert replay.accounts["ACME"].balance == 100
 
 

@@ -89,7 +89,7 @@ def test_added_points_first_pay_off_a_deficit() -> None:
 def test_removed_points_come_from_the_oldest_lots_first() -> None:
     made = adjust(PROGRAM, two_lots(), Adjustment(adjustment_id="A2", points=-500, reason="fix"), at=NOW, by="ops")
 
-    assert remaining_by_lot(made.account) == {"SO-1": 0, "SO-2": 300}
+    assert remaining_by_lot(made.account) == {"SO-2": 300}  # SO-1, emptied, left the wallet
     assert made.record.taken_from == {"SO-1": 400, "SO-2": 100}
     assert (made.entry.points, made.entry.lot_id) == (-500, None)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -28,13 +29,14 @@ from loyalty.order import Order
 from loyalty.program import DiscountEvent, FirstOrderDiscount, MarginPoints, MultiplierEvent, Program, Tiers
 from loyalty.scoring import Scoring, score
 from loyalty.tiers import VolumeBucket, held_level, review, start_of, window_volume
-from loyalty.wallet import Wallet
+from loyalty.wallet import Lot, Wallet
 from tests.unit.strategies import (
     EPOCH,
     STALE_TIER,
     Scenario,
     buckets,
     decimals,
+    lots,
     moments,
     plain_tiers,
     scenarios,
@@ -474,8 +476,8 @@ def test_redemption_takes_exactly_the_points_asked_from_the_oldest_lots_first(
     remaining = {lot.lot_id: lot.remaining for lot in wallet.lots}
     assert all(0 < take <= remaining[lot_id] for lot_id, take in taken.items())
     assert {lot.lot_id: lot.remaining for lot in after.lots} == {
-        lot_id: left - taken.get(lot_id, 0) for lot_id, left in remaining.items()
-    }
+        lot_id: left - taken.get(lot_id, 0) for lot_id, left in remaining.items() if left > taken.get(lot_id, 0)
+    }, "what is left stays in its lot; the lots emptied leave the wallet"
     # THEN the lots drawn on are the oldest ones holding points, all drained but the last
     holding = sorted((lot for lot in wallet.lots if lot.remaining), key=lambda lot: (lot.earned_at, lot.lot_id))
     touched = [lot.lot_id in taken for lot in holding]
@@ -515,8 +517,8 @@ def test_expiry_removes_exactly_what_is_due_and_a_second_run_changes_nothing(
     }
     assert {item.lot.lot_id: item.points for item in expired} == due
     assert {lot.lot_id: lot.remaining for lot in after.lots} == {
-        lot.lot_id: 0 if lot.lot_id in due else lot.remaining for lot in wallet.lots
-    }
+        lot.lot_id: lot.remaining for lot in wallet.lots if lot.lot_id not in due
+    }, "the expired lots leave the wallet, the others keep their points"
     assert after.deficit == wallet.deficit
     assert after.balance == wallet.balance - sum(due.values())
     assert after.balance == sum(lot.remaining for lot in after.lots) - after.deficit
@@ -524,6 +526,38 @@ def test_expiry_removes_exactly_what_is_due_and_a_second_run_changes_nothing(
     again, expired_again = after.expire(moment)
     assert expired_again == []
     assert again == after
+
+
+@wallet_settings
+@given(data=st.data(), most=st.integers(1, 4))
+def test_a_wallet_past_its_most_lots_keeps_every_point_and_shortens_no_point_s_life(
+    data: st.DataObject, most: int
+) -> None:
+    # GIVEN lots with points, earned one after the other, more of them than the wallet may hold
+    drawn = [data.draw(lots(index, EPOCH), label=f"lot {index}") for index in range(data.draw(st.integers(0, 9)))]
+    earned = sorted((lot.model_copy(update={"remaining": lot.points}) for lot in drawn), key=age)
+    held = Wallet()
+    with patch("loyalty.wallet.MOST_LOTS", most):
+        for lot in earned:
+            held = held.earn(lot)
+
+    # THEN it holds at most that many, each the merge of lots earned one after the other
+    kept = held.oldest_first()
+    assert len(kept) == min(most, len(earned))
+    assert held.balance == sum(lot.points for lot in earned)
+    starts = [age(lot) for lot in kept]
+    for index, lot in enumerate(kept):
+        end = starts[index + 1] if index + 1 < len(starts) else None
+        parts = [part for part in earned if age(part) >= starts[index] and (end is None or age(part) < end)]
+        ends = [part.expires_at for part in parts]
+        assert (lot.lot_id, lot.earned_at) == (parts[0].lot_id, parts[0].earned_at)
+        assert lot.remaining == lot.points == sum(part.points for part in parts)
+        # the merged lot ends when the last of its parts does: no point expires before it was to
+        assert lot.expires_at == (None if None in ends else max(end for end in ends if end is not None))
+
+
+def age(lot: Lot) -> tuple[datetime, str]:
+    return lot.earned_at, lot.lot_id
 
 
 # --- 9. tier review ----------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Point lots: oldest first out, expiry per lot, and a deficit only when every lot is empty."""
+"""Point lots: oldest first out, expiry per lot, a deficit only with no lot, and a bounded number of lots."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from loyalty.errors import InsufficientPoints
-from loyalty.wallet import Wallet
+from loyalty.wallet import MOST_LOTS, Lot, Wallet
 from tests.unit.builders import at, lot
 
 
@@ -27,7 +29,7 @@ def test_redemption_takes_the_oldest_lots_first() -> None:
     after, taken = wallet().redeem(250)
 
     assert taken == {"a": 100, "b": 150}
-    assert remaining(after) == {"b": 50, "a": 0, "c": 300}
+    assert remaining(after) == {"b": 50, "c": 300}  # the emptied lot leaves the wallet
     assert after.balance == 350
 
 
@@ -39,9 +41,41 @@ def test_redeeming_more_than_the_balance_is_refused() -> None:
 
 
 def test_giving_back_returns_points_to_the_lots_they_came_from() -> None:
+    before = wallet()
+    after, taken = before.redeem(250)
+
+    restored = after.give_back(taken, before.held(taken))
+
+    assert restored.oldest_first() == before.oldest_first()  # "a", emptied and gone, is back as it was
+
+
+def test_a_give_back_to_a_lot_gone_since_first_pays_what_a_cancel_left_owed() -> None:
+    before = Wallet(lots=(lot("a", 100, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"),))
+    after, taken = before.redeem(60)  # order B spends 60 of order A's lot
+    owing = after.take_back("a", 100)  # A cancelled: its 40 left go, 60 are owed
+    assert (remaining(owing), owing.deficit) == ({}, 60)
+
+    restored = owing.give_back(taken, before.held(taken))  # B cancelled: its 60 pay what is owed
+
+    assert (remaining(restored), restored.deficit, restored.balance) == ({}, 0, 0)
+
+
+def test_a_give_back_larger_than_the_deficit_restores_the_rest_to_the_lot_as_it_was() -> None:
+    before = Wallet(lots=(lot("a", 100, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"),), deficit=0)
+    after, taken = before.redeem(100)
+    owing = Wallet(lots=after.lots, deficit=30)  # a later cancel of another order left 30 owed
+
+    restored = owing.give_back(taken, before.held(taken))
+
+    assert restored.lots == (before.lots[0].model_copy(update={"remaining": 70}),)
+    assert (restored.deficit, restored.balance) == (0, 70)
+
+
+def test_giving_back_to_a_lot_neither_held_nor_drawn_is_refused() -> None:
     after, taken = wallet().redeem(250)
 
-    assert after.give_back(taken) == wallet()
+    with pytest.raises(ValueError, match="neither held nor drawn"):
+        after.give_back(taken)
 
 
 def test_taking_back_an_order_s_points_empties_its_lot_then_claws_back_the_oldest() -> None:
@@ -49,7 +83,7 @@ def test_taking_back_an_order_s_points_empties_its_lot_then_claws_back_the_oldes
 
     after = spent.take_back("b", 200)
 
-    assert remaining(after) == {"a": 0, "b": 0, "c": 50}
+    assert remaining(after) == {"c": 50}
     assert (after.balance, after.deficit) == (50, 0)
 
 
@@ -89,3 +123,37 @@ def test_lots_expiring_soon_are_listed_soonest_first() -> None:
     soon = wallet().expiring(at("2026-12-01T00:00:00Z"), until=at("2027-01-15T00:00:00Z"))
 
     assert [item.lot_id for item in soon] == ["a"]
+
+
+def test_past_the_most_lots_neighbours_merge_and_no_point_lives_more_than_a_day_longer() -> None:
+    # GIVEN an account that earns every day for longer than the wallet holds lots, and never spends
+    first = at("2026-01-01T09:00:00Z")
+    earned = [
+        Lot.earned(f"SO-{day:04d}", f"SO-{day:04d}", first + timedelta(days=day), 10, 730)
+        for day in range(MOST_LOTS + 100)
+    ]
+    held = Wallet()
+    for each in earned:
+        held = held.earn(each)
+
+    # THEN it holds MOST_LOTS lots and every point: the 200 oldest paired, each pair ending with its younger
+    oldest = held.oldest_first()
+    assert len(oldest) == MOST_LOTS
+    assert held.balance == 10 * len(earned)
+    pairs = [
+        older.model_copy(update={"points": 20, "remaining": 20, "expires_at": younger.expires_at})
+        for older, younger in zip(earned[0:200:2], earned[1:200:2], strict=True)
+    ]
+    assert oldest == [*pairs, *earned[200:]]
+
+
+def test_a_lot_that_never_ends_keeps_never_ending_when_merged() -> None:
+    held = Wallet()
+    for day in range(MOST_LOTS + 1):
+        ends = None if day == 0 else 365
+        held = held.earn(
+            Lot.earned(f"SO-{day:04d}", f"SO-{day:04d}", at("2026-01-01T00:00:00Z") + timedelta(days=day), 5, ends)
+        )
+
+    assert held.oldest_first()[0].expires_at is None
+    assert held.balance == 5 * (MOST_LOTS + 1)

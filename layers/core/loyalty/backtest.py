@@ -31,7 +31,6 @@ from loyalty.order import Order
 from loyalty.program import Program
 from loyalty.report import DiscountTally, DiscountTotal, RuleTally, RuleTotal, TierCount, tier_counts
 from loyalty.tiers import prune, review, review_due_on, window_start
-from loyalty.wallet import Wallet
 
 REVIEW_TIME = time(2, tzinfo=UTC)
 """When the nightly tier review runs (the template's ``TiersSchedule``)."""
@@ -184,11 +183,9 @@ class SideReplay:
     """Per account, the end of its first lot with points left: no expiry can change it before."""
     _minted: int = 0
     compact: bool = True
-    """Drop what no later result depends on: lots emptied by an earlier expiry, buckets that left the window.
+    """Drop what no later result depends on: buckets that left the window (a wallet drops its emptied lots itself).
 
-    A replay's lots empty only by expiring (it redeems and cancels nothing), and an empty lot adds
-    nothing to a balance, gives nothing to a redemption and has nothing left to expire. A bucket
-    before the tier window's first day never counts again (orders and reviews come in time order,
+    A bucket before the tier window's first day never counts again (orders and reviews come in time order,
     so the window only moves on) and never takes volume again (an order adds to its own day's).
     ``False`` keeps them all, as a live account does: both replays give the same results.
     """
@@ -302,15 +299,7 @@ class SideReplay:
         due = self._next_expiry.get(customer_id)
         if account is None or due is None or due > moment:
             return account
-        wallet = account.wallet
-        lots = wallet.lots
-        if self.compact:  # the lots emptied by earlier expiries: the oldest, as lots end in the order they were earned
-            emptied = 0
-            while emptied < len(lots) and not lots[emptied].remaining:
-                emptied += 1
-            if emptied:
-                wallet = Wallet(lots=lots[emptied:], deficit=wallet.deficit)
-        wallet, _ = wallet.expire(moment)  # the ledger entries expire_lots would write are not needed
+        wallet, _ = account.wallet.expire(moment)  # the ledger entries expire_lots would write are not needed
         account = account.model_copy(update={"wallet": wallet})
         self.accounts[customer_id] = account
         pending = [lot.expires_at for lot in wallet.lots if lot.remaining and lot.expires_at is not None]
@@ -367,7 +356,7 @@ class SideReplay:
     def _schedule_expiry(self, applied: Applied) -> None:
         if applied.lot is None:
             return
-        lot = applied.account.wallet.lots[-1]  # the order's lot as earned (``Wallet.earn`` adds it last)
+        lot = applied.lot
         customer_id = applied.account.customer_id
         due = self._next_expiry.get(customer_id)
         if lot.expires_at is not None and lot.remaining and (due is None or lot.expires_at < due):

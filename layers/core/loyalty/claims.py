@@ -18,6 +18,7 @@ from loyalty.errors import Conflict, NotFound
 from loyalty.ledger import LedgerEntry
 from loyalty.program import Reward
 from loyalty.types import Identifier, Instant
+from loyalty.wallet import Lot
 
 ClaimStatus = Literal["requested", "fulfilled", "cancelled"]
 
@@ -90,6 +91,8 @@ class ClaimRecord(BaseModel):
     balance: int
     """The balance right after the claim."""
     taken_from: dict[str, int]
+    taken_lots: tuple[Lot, ...] = ()
+    """The lots ``taken_from`` drew on, as the claim found them: a cancel puts back any emptied since."""
     fulfilled_at: Instant | None = None
     cancelled_at: Instant | None = None
     balance_after_cancel: int | None = None
@@ -135,6 +138,7 @@ def claim_reward(account: Account, reward: Reward, request: ClaimRequest, *, cla
         fingerprint=request.fingerprint(account.customer_id),
         balance=after.balance,
         taken_from=taken,
+        taken_lots=account.wallet.held(taken),
     )
     entry = LedgerEntry(
         customer_id=account.customer_id,
@@ -162,7 +166,7 @@ def cancel_claim(account: Account, record: ClaimRecord, *, at: datetime) -> Clai
         raise ClaimFulfilled(f"claim {record.claim_id!r} was fulfilled and cannot be cancelled")
     if record.status != "requested":
         raise ValueError(f"claim {record.claim_id} is {record.status}")
-    wallet = account.wallet.give_back(record.taken_from)
+    wallet = account.wallet.give_back(record.taken_from, record.taken_lots)
     after = account.model_copy(update={"wallet": wallet})
     cancelled = record.model_copy(
         update={"status": "cancelled", "cancelled_at": at, "balance_after_cancel": after.balance}

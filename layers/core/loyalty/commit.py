@@ -53,6 +53,8 @@ class OrderRecord(BaseModel):
     items: Points
     eligible_amount: Decimal
     redeemed_from: dict[str, int]
+    redeemed_lots: tuple[Lot, ...] = ()
+    """The lots ``redeemed_from`` drew on, as the commit found them: a cancel puts back any emptied since."""
     lot_id: str | None
     used_codes: tuple[str, ...]
     issued_code: str | None
@@ -209,6 +211,7 @@ def commit_order(
         items=order.items,
         eligible_amount=scoring.eligible_amount,
         redeemed_from=applied.redeemed_from,
+        redeemed_lots=account.wallet.held(applied.redeemed_from),
         lot_id=lot.lot_id if lot else None,
         used_codes=tuple(code.code for code in scoring.codes.discounts),
         issued_code=issued.code if issued else None,
@@ -262,7 +265,7 @@ def cancel_order(
     if record.status != "committed":
         raise ValueError(f"order {record.order_id} is {record.status}")
     earned = record.decision.points
-    wallet = account.wallet.give_back(record.redeemed_from)
+    wallet = account.wallet.give_back(record.redeemed_from, record.redeemed_lots)
     if record.lot_id is not None:
         wallet = wallet.take_back(record.lot_id, earned)
     anniversaries = (

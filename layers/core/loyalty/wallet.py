@@ -1,13 +1,24 @@
 """Points held in lots: earned per order, spent oldest first, expired per lot, given back on cancel.
 
-Invariant: ``balance == sum(lot.remaining) - deficit``, and a deficit exists only while every
-lot is empty. A deficit appears when a cancelled order takes back points that were already
-spent; points earned or given back later pay it off first.
+Invariant: ``balance == sum(lot.remaining) - deficit``, every lot held has points left, and a
+deficit exists only while no lot is held. A deficit appears when a cancelled order takes back
+points that were already spent; points earned or given back later pay it off first.
+
+The wallet is stored in the account item, which every request reads and DynamoDB caps at 400 KB,
+so it holds only what can still change a balance, and at most ``MOST_LOTS`` lots:
+
+- A lot leaves the wallet once it is empty (spent, expired or taken back). Whatever redeemed from
+  it keeps a copy of it as it was (``held``), so a give-back can put the lot back (``give_back``).
+- Past ``MOST_LOTS`` lots (an account that earns thousands of times within the points' lifetime
+  and never redeems), two lots earned one after the other become one, expiring when the later of
+  them does (``_bounded``): some points then live a little longer than earned, never shorter, and
+  nothing is lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from operator import attrgetter
 
@@ -42,6 +53,9 @@ class Lot(BaseModel):
 _AGE = attrgetter("earned_at", "lot_id")
 """Oldest first; the lot id orders lots earned at the same moment."""
 
+MOST_LOTS = 500
+"""Lots a wallet holds at most: about 50 KB of the account item (a stored lot takes about 100 bytes)."""
+
 
 class Expiry(BaseModel):
     """The part of one lot that expired."""
@@ -56,6 +70,7 @@ class Wallet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     lots: tuple[Lot, ...] = ()
+    """Every lot with points left, in no particular order (``oldest_first`` sorts them)."""
     deficit: Points = 0
 
     @property
@@ -65,11 +80,18 @@ class Wallet(BaseModel):
     def oldest_first(self) -> list[Lot]:
         return sorted(self.lots, key=_AGE)
 
+    def held(self, lot_ids: Iterable[str]) -> tuple[Lot, ...]:
+        """The lots of ``lot_ids`` as they are now: what a redemption keeps so a give-back can restore them."""
+        wanted = set(lot_ids)
+        return tuple(lot for lot in self.lots if lot.lot_id in wanted) if wanted else ()
+
     def earn(self, lot: Lot) -> Wallet:
-        """Add a lot; its points first pay off any deficit."""
+        """Add a lot; its points first pay off any deficit (a lot the deficit takes whole is not kept)."""
         paid = min(self.deficit, lot.remaining)
+        if paid == lot.remaining:
+            return Wallet(lots=self.lots, deficit=self.deficit - paid)
         added = lot.model_copy(update={"remaining": lot.remaining - paid}) if paid else lot
-        return Wallet(lots=(*self.lots, added), deficit=self.deficit - paid)
+        return Wallet(lots=_bounded((*self.lots, added)), deficit=self.deficit - paid)
 
     def redeem(self, points: int) -> tuple[Wallet, dict[str, int]]:
         """Spend ``points`` from the oldest lots; returns the new wallet and what each lot gave.
@@ -91,26 +113,36 @@ class Wallet(BaseModel):
                 wanted -= take
         return self._less(taken), taken
 
-    def give_back(self, taken: Mapping[str, int]) -> Wallet:
-        """Return redeemed points to the lots they came from (paying any deficit first)."""
-        missing = set(taken) - {lot.lot_id for lot in self.lots}
+    def give_back(self, taken: Mapping[str, int], drawn: Iterable[Lot] = ()) -> Wallet:
+        """Return redeemed points to the lots they came from, oldest first, paying any deficit first.
+
+        ``drawn``: the lots as the redemption found them (``held``); a lot emptied and gone since
+        comes back from its copy, with its own age and end, holding only the points returned.
+        """
+        held = {lot.lot_id: lot for lot in self.lots}
+        gone = {lot.lot_id: lot.model_copy(update={"remaining": 0}) for lot in drawn if lot.lot_id not in held}
+        missing = sorted(lot_id for lot_id in taken if lot_id not in held and lot_id not in gone)
         if missing:
-            raise ValueError(f"lots not loaded: {sorted(missing)}")
+            raise ValueError(f"lots neither held nor drawn: {missing}")
+        targets = [held.get(lot_id) or gone[lot_id] for lot_id, points in taken.items() if points]
         deficit = self.deficit
-        lots = []
-        for lot in self.lots:
-            returned = taken.get(lot.lot_id, 0)
-            paid = min(deficit, returned)
+        returned: dict[str, Lot] = {}
+        for lot in sorted(targets, key=_AGE):
+            points = taken[lot.lot_id]
+            paid = min(deficit, points)
             deficit -= paid
-            lots.append(lot.model_copy(update={"remaining": lot.remaining + returned - paid}) if returned else lot)
-        return Wallet(lots=tuple(lots), deficit=deficit)
+            if points > paid:
+                returned[lot.lot_id] = lot.model_copy(update={"remaining": lot.remaining + points - paid})
+        lots = [returned.pop(lot.lot_id, lot) for lot in self.lots]
+        return Wallet(lots=_bounded((*lots, *returned.values())), deficit=deficit)
 
     def take_back(self, lot_id: str, points: int) -> Wallet:
         """Remove ``points`` earned into ``lot_id``: from that lot, then the oldest others, then as a deficit.
 
-        The emptied lot stays in the wallet: a later order may have redeemed from it, and cancelling
-        that order gives those points back to it (paying the deficit this left first), so cancels
-        succeed in any order and the balance stays the sum of the ledger.
+        The lot may be gone already (spent, expired, or merged into an older one). A later order
+        may have redeemed from it: cancelling that order brings it back from its copy and pays the
+        deficit this left first, so cancels succeed in any order and the balance stays the sum of
+        the ledger.
         """
         own = next((lot for lot in self.lots if lot.lot_id == lot_id), None)
         wanted = points
@@ -145,9 +177,48 @@ class Wallet(BaseModel):
         return sorted(due, key=lambda lot: (lot.expires_at, lot.lot_id))
 
     def _less(self, taken: Mapping[str, int]) -> Wallet:
+        """The wallet with ``taken`` removed from its lots; the lots emptied leave it."""
         take = taken.get
-        lots = [  # a list, then a tuple: quicker than a generator for a wallet's few dozen lots
-            lot.model_copy(update={"remaining": lot.remaining - taken[lot.lot_id]}) if take(lot.lot_id) else lot
-            for lot in self.lots
-        ]
+        lots = []
+        for lot in self.lots:
+            points = take(lot.lot_id, 0)
+            if not points:
+                lots.append(lot)
+            elif points < lot.remaining:
+                lots.append(lot.model_copy(update={"remaining": lot.remaining - points}))
         return Wallet(lots=tuple(lots), deficit=self.deficit)
+
+
+def _bounded(lots: tuple[Lot, ...]) -> tuple[Lot, ...]:
+    """At most ``MOST_LOTS`` lots: while there are more, two lots next to each other in age become one.
+
+    The pair chosen is the one whose merging lengthens points' lives least (points x time: the
+    points of the lot ending first live on until the other ends), the oldest such pair on a tie. The
+    merged lot keeps the older's id and age, holds both's points and ends when the later of them does.
+    """
+    if len(lots) <= MOST_LOTS:
+        return lots
+    oldest = sorted(lots, key=_AGE)
+    while len(oldest) > MOST_LOTS:
+        index = min(range(len(oldest) - 1), key=lambda at: _life_added(oldest[at], oldest[at + 1]))
+        oldest[index : index + 2] = [_merged(oldest[index], oldest[index + 1])]
+    return tuple(oldest)
+
+
+def _life_added(older: Lot, younger: Lot) -> float:
+    """Point-seconds of life that merging the two gives the points of whichever ends first."""
+    if older.expires_at is None or younger.expires_at is None:
+        return 0.0 if older.expires_at == younger.expires_at else math.inf
+    gap = (younger.expires_at - older.expires_at).total_seconds()
+    return gap * older.remaining if gap >= 0 else -gap * younger.remaining
+
+
+def _merged(older: Lot, younger: Lot) -> Lot:
+    ends = older.expires_at, younger.expires_at
+    return older.model_copy(
+        update={
+            "points": older.points + younger.points,
+            "remaining": older.remaining + younger.remaining,
+            "expires_at": None if ends[0] is None or ends[1] is None else max(ends[0], ends[1]),
+        }
+    )
