@@ -87,6 +87,7 @@ def get_summary(customer_id: CustomerId) -> AccountSummaryBody:
         "`member` meaning a member at the time of the request. An order is a member's when "
         "`since <= placed_at` and (`until` is null or `placed_at < until`)."
     ),
+    responses={409: {"description": "the account changed meanwhile beyond retrying, or its item is full"}},
 )
 def put_membership(customer_id: CustomerId, request: Annotated[MembershipRequest, Body()]) -> MembershipBody:
     status = customers().set_membership(customer_id, request)

@@ -4,15 +4,24 @@ and path parameters are percent-decoded once, whichever route reads them."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
 
+from loyalty.buyers import BuyerTotals
+from loyalty_aws.accounts import account_from_item, item_from_record
+from loyalty_aws.settings import settings
 from tests.integration.reconcile import reconcile
+from tests.soak.scale import ITEM_SIZE_LIMIT, at_scale
 from tests.support.api import Api, activate, order
-from tests.support.aws import embedded_aws
+from tests.support.aws import REGION, embedded_aws
 from tests.support.events import api_event
 from tests.support.lambdas import ApiResponse, call
 from tests.unit.builders import spec_document
@@ -157,3 +166,57 @@ class TestPathParameters:
 
         error = assert_envelope(response, 422, "validation_error")
         assert error["details"][0]["field"] == "customer_id"
+
+
+class TestAFullAccountItem:
+    """DynamoDB refuses an item past 400 KB: the request is a 409 ``item_too_large``, nothing is written."""
+
+    def test_a_commit_that_would_pass_the_item_limit_is_a_409_and_writes_nothing(self, api: Api, dynamodb: Any) -> None:
+        with at_scale():  # moto measures a 400 KB item attribute by attribute otherwise: half a minute
+            # GIVEN an account whose item is a buyer or two short of DynamoDB's limit (thousands of buyers)
+            assert api.commit(order(order_id="SO-1", buyer_id="first@acme.example")).status == 201
+            fill_with_buyers(dynamodb, "ACME", target_bytes=ITEM_LIMIT - 120)
+            before = account_item(dynamodb, "ACME")
+
+            # WHEN an order of a new buyer would add that buyer and a lot to it
+            response = api.commit(order(order_id="SO-2", buyer_id="newcomer@acme.example"))
+
+            # THEN it is refused in the envelope, and neither the account nor the ledger moved
+            error = assert_envelope(response, 409, "item_too_large")
+            assert "nothing written" in error["message"]
+            assert account_item(dynamodb, "ACME") == before
+            assert api.commit(order(order_id="SO-2", buyer_id="newcomer@acme.example")).status == 409  # again
+            assert reconcile(dynamodb) == {"ACME": int(before["balance"]["N"])}
+
+
+ITEM_LIMIT = ITEM_SIZE_LIMIT
+"""The item size moto refuses past (405,000 bytes): DynamoDB documents 400 KB, and takes up to 409-410 KB."""
+
+
+def account_item(client: Any, customer_id: str) -> dict[str, Any]:
+    table = settings().accounts_table
+    return client.get_item(TableName=table, Key={"customer_id": {"S": customer_id}}, ConsistentRead=True)["Item"]
+
+
+def fill_with_buyers(client: Any, customer_id: str, *, target_bytes: int) -> None:
+    """Store the account again with enough buyers' totals that moto measures the item at about ``target_bytes``."""
+    config = settings()
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(config.accounts_table)
+    record = account_from_item(account_item(client, customer_id), customer_id)
+
+    def store(count: int) -> int:
+        buyers = tuple(
+            BuyerTotals(buyer_id=f"buyer-{number:05d}@acme.example", orders=1, revenue=Decimal("10.00"))
+            for number in range(count)
+        )
+        grown = dataclasses.replace(
+            record, account=record.account.model_copy(update={"buyers": (*record.account.buyers, *buyers)})
+        )
+        client.put_item(
+            TableName=config.accounts_table, Item=item_from_record(grown, config.due_shards, version=record.version)
+        )
+        return int(table.get_item(DynamoType({"S": customer_id})).size())
+
+    base, hundred = store(0), store(100)
+    count = (target_bytes - base) * 100 // (hundred - base)
+    assert target_bytes - 200 < store(count) <= target_bytes

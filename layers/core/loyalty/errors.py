@@ -83,6 +83,18 @@ def field_errors(error: ValidationError, *, union_tags: frozenset[str] = frozens
     return details
 
 
+class ItemTooLarge(Conflict):
+    """A change that would make a stored item pass DynamoDB's 400 KB limit: refused whole, nothing written (409).
+
+    Sending it again gives the same answer; the account needs an operator (docs/data-model.md, the account item).
+    """
+
+    code = "item_too_large"
+
+    def __init__(self) -> None:
+        super().__init__("the change would make the account's stored item larger than DynamoDB allows; nothing written")
+
+
 class NotFound(LoyaltyError):
     """An account, order or code that does not exist (the API answers 404)."""
 

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from loyalty.buyers import Buyers
 from loyalty.codes import Code
 from loyalty.commit import OrderRecord
+from loyalty.errors import ItemTooLarge
 from loyalty.membership import Membership
 from loyalty.profile import Profile
 from loyalty.versions import Timeline
@@ -23,6 +24,7 @@ from loyalty_aws.codes import code_from_item
 from loyalty_aws.ledger import LedgerPage, read_page
 from loyalty_aws.programs import timeline_from_item, timeline_key
 from loyalty_aws.tier_history import HistoryPage
+from loyalty_aws.transactions import too_large
 from loyalty_service.ports import AccountRecord, StaleState
 
 OWNER_INDEX = "OwnerIndex"
@@ -145,6 +147,8 @@ class DynamoCustomerStore(DynamoAdapter):
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise StaleState from error
+            if too_large(error):
+                raise ItemTooLarge from error
             raise
 
     def erase_profile(self, before: AccountRecord, buyers: Buyers) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from loyalty.errors import ItemTooLarge
 from loyalty_service.ports import StaleState
 
 MAX_ITEMS = 100
@@ -17,6 +18,21 @@ MAX_ITEMS = 100
 
 _SAME_TOKEN_ELSEWHERE = frozenset({"IdempotentParameterMismatchException", "TransactionInProgressException"})
 """Another request wrote (or is writing) the same command with its own items: read again and retry."""
+
+
+def too_large(error: ClientError) -> bool:
+    """Whether DynamoDB refused a write for an item past 400 KB.
+
+    A Put of such an item is refused up front (``ValidationException``); an Update that would grow
+    one past it cancels the transaction with a ``ValidationError`` reason. Both name the item size.
+    """
+    response = error.response
+    if response["Error"]["Code"] == "ValidationException":
+        return "item size" in response["Error"].get("Message", "").lower()
+    reasons = response.get("CancellationReasons") or []
+    return any(
+        reason.get("Code") == "ValidationError" and "size" in reason.get("Message", "").lower() for reason in reasons
+    )
 
 
 def request_token(*parts: object) -> str:
@@ -90,6 +106,8 @@ class Transaction:
             client.transact_write_items(**request)
         except ClientError as error:
             code = error.response["Error"]["Code"]
+            if too_large(error):
+                raise ItemTooLarge from error
             if code in _SAME_TOKEN_ELSEWHERE:
                 raise StaleState(f"the same command is being written by another request ({code})") from error
             if code != "TransactionCanceledException":
