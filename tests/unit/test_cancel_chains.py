@@ -28,7 +28,8 @@ def plain_program(expire_days: int | None) -> Program:
 def assert_holds(wallet: Wallet, ledger_sum: int) -> None:
     assert wallet.balance == ledger_sum
     assert sum(lot.remaining for lot in wallet.lots) - wallet.deficit == ledger_sum
-    assert wallet.deficit == 0 or all(lot.remaining == 0 for lot in wallet.lots), "a deficit only with empty lots"
+    assert all(lot.remaining > 0 for lot in wallet.lots), "a wallet keeps no emptied lot"
+    assert wallet.deficit == 0 or not wallet.lots, "a deficit only with no lot held"
 
 
 @settings(max_examples=150, deadline=None)
