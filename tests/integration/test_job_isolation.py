@@ -36,9 +36,8 @@ def three_accounts_one_poisoned(functions: dict[str, ModuleType]) -> None:
     clients.dynamodb().update_item(
         TableName=settings().accounts_table,
         Key={"customer_id": {"S": POISONED}},
-        UpdateExpression="SET lots.#lot.earned_at = :bad",
-        ExpressionAttributeNames={"#lot": "SO-1"},
-        ExpressionAttributeValues={":bad": {"S": "999-01-10T15:00:00Z"}},
+        UpdateExpression="SET lots = :bad",
+        ExpressionAttributeValues={":bad": {"S": json.dumps([["SO-1", "SO-1", "999-01-10T15:00:00Z", None, 1, 1]])}},
     )
 
 

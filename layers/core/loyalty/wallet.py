@@ -54,7 +54,7 @@ _AGE = attrgetter("earned_at", "lot_id")
 """Oldest first; the lot id orders lots earned at the same moment."""
 
 MOST_LOTS = 500
-"""Lots a wallet holds at most: about 50 KB of the account item (a stored lot takes about 100 bytes)."""
+"""Lots a wallet holds at most: about 40 KB of the account item (a stored lot takes about 80 bytes)."""
 
 
 class Expiry(BaseModel):

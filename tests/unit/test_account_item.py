@@ -1,0 +1,62 @@
+"""The account item's lots: one JSON text of rows, read back as they were; the map of items written before read too."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from boto3.dynamodb.types import TypeSerializer
+
+from loyalty.account import Account
+from loyalty.wallet import Lot, Wallet
+from loyalty_aws.accounts import LOT_FIELDS, account_from_item, item_from_record, lots_value
+from loyalty_service.ports import AccountRecord
+
+EARNED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def lots() -> tuple[Lot, ...]:
+    return (
+        Lot.earned("SO-2", "SO-2", EARNED + timedelta(days=1), 40, 365),
+        Lot.earned("adjust#A-1", "A-1", EARNED, 25, None),
+        Lot.earned("SO-3#referral", "SO-3", EARNED, 300, 30).model_copy(update={"remaining": 120}),
+    )
+
+
+def test_the_lots_round_trip_through_the_stored_item() -> None:
+    record = AccountRecord(account=Account(customer_id="Müller", wallet=Wallet(lots=lots(), deficit=0)), version=4)
+
+    item = item_from_record(record, 8, version=5)
+    read = account_from_item(item, "Müller")
+
+    assert read.account.wallet.oldest_first() == Wallet(lots=lots()).oldest_first()
+    assert read.account.balance == 40 + 25 + 120
+
+
+def test_the_lots_are_stored_as_rows_oldest_first() -> None:
+    rows = json.loads(lots_value(lots()))
+
+    assert [dict(zip(LOT_FIELDS, row, strict=True))["lot_id"] for row in rows] == [
+        "SO-3#referral",
+        "adjust#A-1",
+        "SO-2",
+    ]
+    assert rows[1] == ["adjust#A-1", "A-1", "2026-03-01T09:30:00Z", None, 25, 25]
+
+
+def test_an_item_written_with_the_lots_as_a_map_reads_the_same() -> None:
+    record = AccountRecord(account=Account(customer_id="ACME", wallet=Wallet(lots=lots())), version=1)
+    item = item_from_record(record, 8, version=2)
+    earlier = {
+        lot.lot_id: {
+            "order_id": lot.order_id,
+            "earned_at": lot.earned_at.isoformat().replace("+00:00", "Z"),
+            "expires_at": lot.expires_at.isoformat().replace("+00:00", "Z") if lot.expires_at else None,
+            "points": lot.points,
+            "remaining": lot.remaining,
+        }
+        for lot in lots()
+    }
+    item["lots"] = TypeSerializer().serialize(earlier)
+
+    assert account_from_item(item, "ACME").account.wallet.oldest_first() == Wallet(lots=lots()).oldest_first()
