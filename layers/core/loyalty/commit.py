@@ -144,22 +144,28 @@ def apply_order(
         first = decision.rejected_codes[0]
         raise CodeRejected(first.code, first.reason)
 
+    # Each field of the order, the decision and the account read once: a model's attribute read is not free.
+    order_id = order.order_id
+    placed_at = order.placed_at
+    eligible = scoring.eligible_amount
     wallet, redeemed_from = account.wallet.redeem(order.redeem_points)
-    lot = _lot(program, order.order_id, order.order_id, order.placed_at, decision.points)
+    lot = _lot(program, order_id, order_id, placed_at, decision.points)
     if lot is not None:
         wallet = wallet.earn(lot)
-    issued = None if scoring.excluded else _next_purchase_code(program, order, scoring.eligible_amount, mint)
+    issued = None if scoring.excluded else _next_purchase_code(program, order, eligible, mint)
 
-    first_order_at = min(account.first_order_at or order.placed_at, order.placed_at)
+    tier = decision.tier
+    first_order_at = account.first_order_at
+    reached = account.milestones_reached
     after = account.model_copy(
         update={
-            "tier": decision.tier.after if decision.tier else account.tier,
-            "buckets": add_volume(account.buckets, order.placed_at.date(), order.items, scoring.eligible_amount),
-            "lifetime_spend": _plus(account.lifetime_spend, scoring.eligible_amount),
+            "tier": tier.after if tier else account.tier,
+            "buckets": add_volume(account.buckets, placed_at.date(), order.items, eligible),
+            "lifetime_spend": _plus(account.lifetime_spend, eligible),
             "wallet": wallet,
-            "first_order_at": first_order_at,
+            "first_order_at": placed_at if first_order_at is None else min(first_order_at, placed_at),
             "anniversaries_rewarded": scoring.anniversary or account.anniversaries_rewarded,
-            "milestones_reached": account.milestones_reached | set(scoring.milestones),
+            "milestones_reached": (reached | set(scoring.milestones)) if scoring.milestones else reached,
         }
     )
     return Applied(scoring=scoring, account=after, redeemed_from=redeemed_from, lot=lot, issued=issued)

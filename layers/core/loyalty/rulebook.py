@@ -148,6 +148,10 @@ class Rulebook:
     referee_discount_percent: Decimal | None = None
     """The referral's discount for the referee (``None``: the program has no referral)."""
     tiers: Tiers | None = None
+    open_enrollment: bool = True
+    """Whether every account is a member (``enrollment.mode`` is ``open``), with no membership to look up."""
+    excluded: bool = False
+    """Whether the segment is one of the program's ``excluded_segments``: its accounts earn nothing."""
     _tier_changes: dict[tuple[str, str], TierChange] = field(default_factory=dict)
 
     def tier_change(self, before: str, after: str) -> TierChange:
@@ -228,6 +232,8 @@ class Rulebook:
             max_discount_percent=program.max_discount_percent,
             referee_discount_percent=referral.referee_discount_percent if referral is not None else None,
             tiers=tiers,
+            open_enrollment=program.enrollment.mode == "open",
+            excluded=segment is not None and segment in program.excluded_segments,
         )
 
 

@@ -52,7 +52,8 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     order.check_currency(program.currency)
     placed_at = order.placed_at
     redeem_points = order.redeem_points
-    member = account.is_member(program, placed_at)
+    rules = rulebook(program, account.segment)
+    member = rules.open_enrollment or account.is_member(program, placed_at)
     if not member and redeem_points:
         raise NotMember(f"account {account.customer_id!r} is not a member: it cannot redeem points")
     has_ordered = account.has_ordered
@@ -68,7 +69,6 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
         if member
         else _not_member_codes(order.codes)
     )
-    rules = rulebook(program, account.segment)
     held = None
     if rules.tiers is not None:
         held = rules.levels.get(account.tier) or _level_by_volume(rules, account, placed_at)
@@ -80,7 +80,7 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     payable = EXACT.subtract(subtotal, discount_total)
     eligible = EXACT.subtract(payable, _redeemed_value(program, account, redeem_points, payable))
 
-    excluded = account.excluded_from(program) or not member
+    excluded = rules.excluded or not member
     milestones = () if excluded else _milestones_reached(rules, account, eligible)
     anniversary = None if excluded else _anniversary_due(account, placed_at)
     breakdown = (
