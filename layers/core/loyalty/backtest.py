@@ -24,7 +24,7 @@ from decimal import Decimal
 from pydantic import ConfigDict, Field
 
 from loyalty.account import Account
-from loyalty.commit import Applied, apply_order
+from loyalty.commit import Applied, apply_order, issues_next_purchase
 from loyalty.decision import Money, Output
 from loyalty.money import EXACT, ZERO, exact
 from loyalty.order import Order
@@ -39,7 +39,6 @@ LARGEST_DIFFERENCES = 20
 DISTRIBUTION_BINS = 20
 PRUNE_AFTER = timedelta(days=28)
 """How long the oldest bucket stays past the tier window before a replay drops the old ones, all at once."""
-CODE_PREFIX = "BT-"
 
 
 class SideResult(Output):
@@ -182,7 +181,6 @@ class SideReplay:
     """Accounts that ordered, at the same tier, since their review day was worked out."""
     _next_expiry: dict[str, datetime] = field(default_factory=dict)
     """Per account, the end of its first lot with points left: no expiry can change it before."""
-    _minted: int = 0
     compact: bool = True
     """Drop what no later result depends on: lots emptied by an earlier expiry, buckets that left the window.
 
@@ -237,8 +235,9 @@ class SideReplay:
         account = self._expire(customer_id, order.placed_at) or Account(customer_id=customer_id)
         if self.compact:
             account = self._without_old_buckets(account, order.placed_at)
-        # The live commit's rules without its record: the fingerprint and ledger entries are not needed.
-        applied = apply_order(self.program, account, order, {}, mint=self._mint)
+        # The live commit's rules without its record: the fingerprint and ledger entries are not needed,
+        # and the next-purchase codes are counted (``_count``), not issued.
+        applied = apply_order(self.program, account, order, {}, mint=None)
         self.accounts[customer_id] = applied.account
         self._review_after_order(account, applied.account, order.placed_at)
         self._schedule_expiry(applied)
@@ -269,14 +268,10 @@ class SideReplay:
         )  # as ``with exact()``, without entering it
         self.discount_total = EXACT.add(self.discount_total, decision.discount_total)
         self.points += decision.points
-        self.codes_issued += applied.issued is not None
+        self.codes_issued += issues_next_purchase(self.program, applied.scoring)
         self.points_by_account[customer_id] = self.points_by_account.get(customer_id, 0) + decision.points
         self.rules.add(decision)
         self.discounts.add(decision)
-
-    def _mint(self, _kind: str) -> str:
-        self._minted += 1
-        return f"{CODE_PREFIX}{self._minted}"
 
     def _catch_up(self, moment: datetime) -> None:
         """Run every tier review due at or before ``moment``, each at its own time."""

@@ -132,10 +132,12 @@ class Applied:
 
 
 def apply_order(
-    program: Program, account: Account, order: Order, known_codes: Mapping[str, Code], *, mint: CodeMinter
+    program: Program, account: Account, order: Order, known_codes: Mapping[str, Code], *, mint: CodeMinter | None
 ) -> Applied:
     """Score one order and work out the account after it: every rule a commit applies to the buyer's account.
 
+    ``mint=None`` issues no next-purchase code (``issued`` is ``None``): a replay that only counts the
+    codes it would issue asks ``issues_next_purchase`` rather than building codes that nobody keeps.
     Raises ``CodeRejected`` for a code a preview would reject.
     """
     scoring = score(program, account, order, known_codes)
@@ -152,7 +154,7 @@ def apply_order(
     lot = _lot(program, order_id, order_id, placed_at, decision.points)
     if lot is not None:
         wallet = wallet.earn(lot)
-    issued = None if scoring.excluded else _next_purchase_code(program, order, eligible, mint)
+    issued = None if mint is None else _next_purchase_code(program, order, scoring, mint)
 
     tier = decision.tier
     first_order_at = account.first_order_at
@@ -348,9 +350,15 @@ def _lot(program: Program, lot_id: str, order_id: str, placed_at: datetime, poin
     return Lot.earned(lot_id, order_id, placed_at, points, program.points_expire_after_days)
 
 
-def _next_purchase_code(program: Program, order: Order, eligible: Decimal, mint: CodeMinter) -> DiscountCode | None:
+def issues_next_purchase(program: Program, scoring: Scoring) -> bool:
+    """Whether an order so scored earns the program's next-purchase discount: the rule ``apply_order`` issues by."""
     offer = program.next_purchase_discount
-    if offer is None or eligible < offer.min_amount:
+    return not scoring.excluded and offer is not None and scoring.eligible_amount >= offer.min_amount
+
+
+def _next_purchase_code(program: Program, order: Order, scoring: Scoring, mint: CodeMinter) -> DiscountCode | None:
+    offer = program.next_purchase_discount
+    if offer is None or not issues_next_purchase(program, scoring):
         return None
     return DiscountCode(
         code=mint("next_purchase"),
