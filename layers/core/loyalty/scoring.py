@@ -57,18 +57,21 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     if not member and redeem_points:
         raise NotMember(f"account {account.customer_id!r} is not a member: it cannot redeem points")
     has_ordered = account.has_ordered
-    codes = (
-        check_codes(
+    customer_id = order.customer_id
+    order_codes = order.codes
+    if not order_codes:  # most orders: nothing to check, and the shared answer for no codes
+        codes = NO_CODES
+    elif member:
+        codes = check_codes(
             program,
-            customer_id=order.customer_id,
+            customer_id=customer_id,
             has_ordered=has_ordered,
             placed_at=placed_at,
-            codes=order.codes,
+            codes=order_codes,
             known=known_codes,
         )
-        if member
-        else _not_member_codes(order.codes)
-    )
+    else:
+        codes = _not_member_codes(order_codes)
     held = None
     if rules.tiers is not None:
         held = rules.levels.get(account.tier) or _level_by_volume(rules, account, placed_at)
@@ -94,7 +97,7 @@ def score(program: Program, account: Account, order: Order, known_codes: Mapping
     decision = Decision.model_validate(
         {
             "order_id": order.order_id,
-            "customer_id": order.customer_id,
+            "customer_id": customer_id,
             "subtotal": round_money(subtotal),
             "discounts": discounts,
             "discount_total": discount_total,
@@ -153,9 +156,10 @@ def _discounts(
     sources: list[DiscountSource] = []
     if held is not None and held.discount_percent > 0:
         sources.append(("tier", held.discount_percent, None))
-    sources.extend(("code", code.percent, code.code) for code in codes.discounts)
-    if codes.referral is not None and rules.referee_discount_percent is not None:
-        sources.append(("referral", rules.referee_discount_percent, codes.referral.code))
+    if codes is not NO_CODES:  # an order without codes (most) carries the shared NO_CODES
+        sources.extend(("code", code.percent, code.code) for code in codes.discounts)
+        if codes.referral is not None and rules.referee_discount_percent is not None:
+            sources.append(("referral", rules.referee_discount_percent, codes.referral.code))
     sources.extend(by_rules)
     if not sources:
         return [], ZERO
@@ -338,7 +342,7 @@ def _anniversary_due(account: Account, placed_at: datetime) -> int | None:
 
 def _effects(rules: Rulebook, held: Level | None, subtotal: Decimal) -> tuple[Effect, ...]:
     effects = [FREE_SHIPPING] if held is not None and held.free_shipping else []
-    effects.extend(effect for minimum, effect in rules.free_products if subtotal >= minimum)
+    effects.extend([effect for minimum, effect in rules.free_products if subtotal >= minimum])
     return tuple(effects)
 
 
