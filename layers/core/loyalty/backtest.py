@@ -181,6 +181,8 @@ class SideReplay:
     """Accounts that ordered, at the same tier, since their review day was worked out."""
     _next_expiry: dict[str, datetime] = field(default_factory=dict)
     """Per account, the end of its first lot with points left: no expiry can change it before."""
+    _oldest_kept: tuple[date, date] | None = None
+    """The last day an order was applied, and the oldest bucket day kept that day (``_without_old_buckets``)."""
     compact: bool = True
     """Drop what no later result depends on: lots emptied by an earlier expiry, buckets that left the window.
 
@@ -232,14 +234,15 @@ class SideReplay:
 
     def _apply(self, order: Order, *, counted: bool) -> None:
         customer_id = order.customer_id
-        account = self._expire(customer_id, order.placed_at) or Account(customer_id=customer_id)
+        placed_at = order.placed_at
+        account = self._expire(customer_id, placed_at) or Account(customer_id=customer_id)
         if self.compact:
-            account = self._without_old_buckets(account, order.placed_at)
+            account = self._without_old_buckets(account, placed_at)
         # The live commit's rules without its record: the fingerprint and ledger entries are not needed,
         # and the next-purchase codes are counted (``_count``), not issued.
         applied = apply_order(self.program, account, order, {}, mint=None)
         self.accounts[customer_id] = applied.account
-        self._review_after_order(account, applied.account, order.placed_at)
+        self._review_after_order(account, applied.account, placed_at)
         self._schedule_expiry(applied)
         if counted:
             self._count(applied)
@@ -251,9 +254,18 @@ class SideReplay:
         if tiers is None or not buckets:
             return account
         # The oldest (``add_volume`` keeps buckets in day order) long enough gone that a copy is worth it.
-        if buckets[0].day >= window_start(moment, tiers.window_days) - PRUNE_AFTER:
+        if buckets[0].day >= self._oldest_kept_at(moment, tiers.window_days):
             return account
         return account.model_copy(update={"buckets": prune(buckets, moment, tiers.window_days)})
+
+    def _oldest_kept_at(self, moment: datetime, window_days: int) -> date:
+        """``PRUNE_AFTER`` before the first day of the tier window at ``moment``: worked out once a day, as orders
+        come in time order, many a day."""
+        day = moment.astimezone(UTC).date()
+        kept = self._oldest_kept
+        if kept is None or kept[0] != day:
+            kept = self._oldest_kept = (day, window_start(moment, window_days) - PRUNE_AFTER)
+        return kept[1]
 
     def _count(self, applied: Applied) -> None:
         """Add an order of the window to the totals (decisions are not kept: a window may hold many).

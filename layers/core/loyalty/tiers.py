@@ -199,8 +199,8 @@ def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket
     live: list[tuple[date, int | Decimal]] = sorted(
         [(day, volume) for day, volume in map(read, buckets) if first <= day <= last], key=itemgetter(0)
     )
-    with exact():
-        volume = sum([leaving for _, leaving in live], Decimal(0))
+    with exact():  # item and order counts stay ints, summed and compared exactly as their decimals would be
+        volume = sum([leaving for _, leaving in live])
         if volume < threshold:
             return moment.astimezone(UTC).date()
         for day, leaving in live:
