@@ -357,6 +357,9 @@ def _tier_change(
     tiers = rules.tiers
     if tiers is None or held is None:
         return None
+    if held is rules.ladder[-1]:
+        # An order never takes a tier down, so the highest level stays: no volume to add up for it.
+        return rules.tier_change(held.name, held.name)
     basis = tiers.basis
     if basis == "quantity":
         added = Decimal(cart.items)
