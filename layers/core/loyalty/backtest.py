@@ -24,7 +24,7 @@ from decimal import Decimal
 from pydantic import ConfigDict, Field
 
 from loyalty.account import Account
-from loyalty.commit import Applied, apply_order
+from loyalty.commit import Applied, apply_order, issues_next_purchase
 from loyalty.decision import Money, Output
 from loyalty.money import EXACT, ZERO, exact
 from loyalty.order import Order
@@ -38,7 +38,6 @@ LARGEST_DIFFERENCES = 20
 DISTRIBUTION_BINS = 20
 PRUNE_AFTER = timedelta(days=28)
 """How long the oldest bucket stays past the tier window before a replay drops the old ones, all at once."""
-CODE_PREFIX = "BT-"
 
 
 class SideResult(Output):
@@ -181,7 +180,8 @@ class SideReplay:
     """Accounts that ordered, at the same tier, since their review day was worked out."""
     _next_expiry: dict[str, datetime] = field(default_factory=dict)
     """Per account, the end of its first lot with points left: no expiry can change it before."""
-    _minted: int = 0
+    _oldest_kept: tuple[date, date] | None = None
+    """The last day an order was applied, and the oldest bucket day kept that day (``_without_old_buckets``)."""
     compact: bool = True
     """Drop what no later result depends on: buckets that left the window (a wallet drops its emptied lots itself).
 
@@ -231,13 +231,15 @@ class SideReplay:
 
     def _apply(self, order: Order, *, counted: bool) -> None:
         customer_id = order.customer_id
-        account = self._expire(customer_id, order.placed_at) or Account(customer_id=customer_id)
+        placed_at = order.placed_at
+        account = self._expire(customer_id, placed_at) or Account(customer_id=customer_id)
         if self.compact:
-            account = self._without_old_buckets(account, order.placed_at)
-        # The live commit's rules without its record: the fingerprint and ledger entries are not needed.
-        applied = apply_order(self.program, account, order, {}, mint=self._mint)
+            account = self._without_old_buckets(account, placed_at)
+        # The live commit's rules without its record: the fingerprint and ledger entries are not needed,
+        # and the next-purchase codes are counted (``_count``), not issued.
+        applied = apply_order(self.program, account, order, {}, mint=None)
         self.accounts[customer_id] = applied.account
-        self._review_after_order(account, applied.account, order.placed_at)
+        self._review_after_order(account, applied.account, placed_at)
         self._schedule_expiry(applied)
         if counted:
             self._count(applied)
@@ -249,9 +251,18 @@ class SideReplay:
         if tiers is None or not buckets:
             return account
         # The oldest (``add_volume`` keeps buckets in day order) long enough gone that a copy is worth it.
-        if buckets[0].day >= window_start(moment, tiers.window_days) - PRUNE_AFTER:
+        if buckets[0].day >= self._oldest_kept_at(moment, tiers.window_days):
             return account
         return account.model_copy(update={"buckets": prune(buckets, moment, tiers.window_days)})
+
+    def _oldest_kept_at(self, moment: datetime, window_days: int) -> date:
+        """``PRUNE_AFTER`` before the first day of the tier window at ``moment``: worked out once a day, as orders
+        come in time order, many a day."""
+        day = moment.astimezone(UTC).date()
+        kept = self._oldest_kept
+        if kept is None or kept[0] != day:
+            kept = self._oldest_kept = (day, window_start(moment, window_days) - PRUNE_AFTER)
+        return kept[1]
 
     def _count(self, applied: Applied) -> None:
         """Add an order of the window to the totals (decisions are not kept: a window may hold many).
@@ -266,14 +277,10 @@ class SideReplay:
         )  # as ``with exact()``, without entering it
         self.discount_total = EXACT.add(self.discount_total, decision.discount_total)
         self.points += decision.points
-        self.codes_issued += applied.issued is not None
+        self.codes_issued += issues_next_purchase(self.program, applied.scoring)
         self.points_by_account[customer_id] = self.points_by_account.get(customer_id, 0) + decision.points
         self.rules.add(decision)
         self.discounts.add(decision)
-
-    def _mint(self, _kind: str) -> str:
-        self._minted += 1
-        return f"{CODE_PREFIX}{self._minted}"
 
     def _catch_up(self, moment: datetime) -> None:
         """Run every tier review due at or before ``moment``, each at its own time."""

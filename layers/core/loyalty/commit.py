@@ -134,10 +134,12 @@ class Applied:
 
 
 def apply_order(
-    program: Program, account: Account, order: Order, known_codes: Mapping[str, Code], *, mint: CodeMinter
+    program: Program, account: Account, order: Order, known_codes: Mapping[str, Code], *, mint: CodeMinter | None
 ) -> Applied:
     """Score one order and work out the account after it: every rule a commit applies to the buyer's account.
 
+    ``mint=None`` issues no next-purchase code (``issued`` is ``None``): a replay that only counts the
+    codes it would issue asks ``issues_next_purchase`` rather than building codes that nobody keeps.
     Raises ``CodeRejected`` for a code a preview would reject.
     """
     scoring = score(program, account, order, known_codes)
@@ -146,22 +148,28 @@ def apply_order(
         first = decision.rejected_codes[0]
         raise CodeRejected(first.code, first.reason)
 
+    # Each field of the order, the decision and the account read once: a model's attribute read is not free.
+    order_id = order.order_id
+    placed_at = order.placed_at
+    eligible = scoring.eligible_amount
     wallet, redeemed_from = account.wallet.redeem(order.redeem_points)
-    lot = _lot(program, order.order_id, order.order_id, order.placed_at, decision.points)
+    lot = _lot(program, order_id, order_id, placed_at, decision.points)
     if lot is not None:
         wallet = wallet.earn(lot)
-    issued = None if scoring.excluded else _next_purchase_code(program, order, scoring.eligible_amount, mint)
+    issued = None if mint is None else _next_purchase_code(program, order, scoring, mint)
 
-    first_order_at = min(account.first_order_at or order.placed_at, order.placed_at)
+    tier = decision.tier
+    first_order_at = account.first_order_at
+    reached = account.milestones_reached
     after = account.model_copy(
         update={
-            "tier": decision.tier.after if decision.tier else account.tier,
-            "buckets": add_volume(account.buckets, order.placed_at.date(), order.items, scoring.eligible_amount),
-            "lifetime_spend": _plus(account.lifetime_spend, scoring.eligible_amount),
+            "tier": tier.after if tier else account.tier,
+            "buckets": add_volume(account.buckets, placed_at.date(), order.items, eligible),
+            "lifetime_spend": _plus(account.lifetime_spend, eligible),
             "wallet": wallet,
-            "first_order_at": first_order_at,
+            "first_order_at": placed_at if first_order_at is None else min(first_order_at, placed_at),
             "anniversaries_rewarded": scoring.anniversary or account.anniversaries_rewarded,
-            "milestones_reached": account.milestones_reached | set(scoring.milestones),
+            "milestones_reached": (reached | set(scoring.milestones)) if scoring.milestones else reached,
         }
     )
     return Applied(scoring=scoring, account=after, redeemed_from=redeemed_from, lot=lot, issued=issued)
@@ -345,9 +353,15 @@ def _lot(program: Program, lot_id: str, order_id: str, placed_at: datetime, poin
     return Lot.earned(lot_id, order_id, placed_at, points, program.points_expire_after_days)
 
 
-def _next_purchase_code(program: Program, order: Order, eligible: Decimal, mint: CodeMinter) -> DiscountCode | None:
+def issues_next_purchase(program: Program, scoring: Scoring) -> bool:
+    """Whether an order so scored earns the program's next-purchase discount: the rule ``apply_order`` issues by."""
     offer = program.next_purchase_discount
-    if offer is None or eligible < offer.min_amount:
+    return not scoring.excluded and offer is not None and scoring.eligible_amount >= offer.min_amount
+
+
+def _next_purchase_code(program: Program, order: Order, scoring: Scoring, mint: CodeMinter) -> DiscountCode | None:
+    offer = program.next_purchase_discount
+    if offer is None or not issues_next_purchase(program, scoring):
         return None
     return DiscountCode(
         code=mint("next_purchase"),

@@ -7,10 +7,11 @@ Buckets keep items, spend and orders, so a program that switches its basis needs
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter, lt
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,6 +38,12 @@ class VolumeBucket(BaseModel):
 
 
 _DAY = attrgetter("day")
+_DAY_AND_VOLUME = {
+    "quantity": attrgetter("day", "items"),
+    "orders": attrgetter("day", "orders"),
+    "spend": attrgetter("day", "spend"),
+}
+"""A bucket's day and its volume in each basis (``VolumeBucket.volume``, whole numbers left as ``int``), in one call."""
 
 
 class TierProgress(BaseModel):
@@ -81,11 +88,6 @@ def _window_days(moment: datetime, window_days: int) -> tuple[date, date]:
 def window_start(moment: datetime, window_days: int) -> date:
     """The first UTC day whose bucket still counts at ``moment``: ``prune`` drops the buckets before it."""
     return _window_days(moment, window_days)[0]
-
-
-def _live(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -> list[VolumeBucket]:
-    first, last = _window_days(moment, window_days)
-    return [bucket for bucket in buckets if first <= bucket.day <= last]
 
 
 def window_volume(tiers: Tiers, buckets: Iterable[VolumeBucket], moment: datetime) -> Decimal:
@@ -138,24 +140,42 @@ def remove_volume(
 def _adjust(
     buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal, orders: int
 ) -> tuple[VolumeBucket, ...]:
-    merged = {bucket.day: bucket for bucket in buckets}
-    current = merged.get(day)
-    # EXACT's own method: the arithmetic of ``with exact()``, without entering it for one sum
-    # A day's count never goes below 0: an order counted before buckets kept orders is taken back from nothing.
-    if current is None:
-        updated = VolumeBucket(day=day, items=items, spend=EXACT.add(Decimal(0), spend), orders=max(orders, 0))
-    else:
-        updated = VolumeBucket(
-            day=day,
-            items=current.items + items,
-            spend=EXACT.add(current.spend, spend),
-            orders=max(current.orders + orders, 0),
-        )
-    if updated.items == 0 and updated.spend == 0 and updated.orders == 0:
+    kept = tuple(buckets)
+    days = [bucket.day for bucket in kept]
+    if all(map(lt, days, days[1:])):  # each day before the next
+        # One bucket per day in day order, as this function leaves them: the day's bucket is replaced where
+        # it stands, or the new one put where it belongs, rather than every bucket merged and sorted again.
+        index = bisect_left(days, day)
+        found = index < len(days) and days[index] == day
+        updated = _updated(kept[index] if found else None, day, items, spend, orders)
+        after = index + 1 if found else index
+        if _is_empty(updated):
+            return kept[:index] + kept[after:]
+        return (*kept[:index], updated, *kept[after:])
+    merged = {bucket.day: bucket for bucket in kept}
+    updated = _updated(merged.get(day), day, items, spend, orders)
+    if _is_empty(updated):
         merged.pop(day, None)
     else:
         merged[day] = updated
     return tuple(sorted(merged.values(), key=_DAY))
+
+
+def _updated(current: VolumeBucket | None, day: date, items: int, spend: Decimal, orders: int) -> VolumeBucket:
+    # EXACT's own method: the arithmetic of ``with exact()``, without entering it for one sum
+    # A day's count never goes below 0: an order counted before buckets kept orders is taken back from nothing.
+    if current is None:
+        return VolumeBucket(day=day, items=items, spend=EXACT.add(Decimal(0), spend), orders=max(orders, 0))
+    return VolumeBucket(
+        day=day,
+        items=current.items + items,
+        spend=EXACT.add(current.spend, spend),
+        orders=max(current.orders + orders, 0),
+    )
+
+
+def _is_empty(bucket: VolumeBucket) -> bool:
+    return bucket.items == 0 and bucket.spend == 0 and bucket.orders == 0
 
 
 def prune(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -> tuple[VolumeBucket, ...]:
@@ -171,16 +191,22 @@ def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket
     """
     if _rank(tiers, level) == 0:
         return None
-    live = sorted(_live(buckets, moment, tiers.window_days), key=_DAY)
-    volumes = [bucket.volume(tiers.basis) for bucket in live]
-    with exact():
-        volume = sum(volumes, Decimal(0))
-        if volume < level.threshold:
+    window_days = tiers.window_days
+    threshold = level.threshold
+    first, last = _window_days(moment, window_days)
+    # Each bucket's day and volume read once, then walked oldest first as the window leaves them behind.
+    read = _DAY_AND_VOLUME[tiers.basis]
+    live: list[tuple[date, int | Decimal]] = sorted(
+        [(day, volume) for day, volume in map(read, buckets) if first <= day <= last], key=itemgetter(0)
+    )
+    with exact():  # item and order counts stay ints, summed and compared exactly as their decimals would be
+        volume = sum([leaving for _, leaving in live])
+        if volume < threshold:
             return moment.astimezone(UTC).date()
-        for bucket, leaving in zip(live, volumes, strict=True):
+        for day, leaving in live:
             volume -= leaving
-            if volume < level.threshold:
-                return bucket.day + timedelta(days=tiers.window_days)
+            if volume < threshold:
+                return day + timedelta(days=window_days)
     return None
 
 
