@@ -309,9 +309,9 @@ class SideReplay:
         wallet, _ = account.wallet.expire(moment)  # the ledger entries expire_lots would write are not needed
         account = account.model_copy(update={"wallet": wallet})
         self.accounts[customer_id] = account
-        pending = [lot.expires_at for lot in wallet.lots if lot.remaining and lot.expires_at is not None]
-        if pending:
-            self._next_expiry[customer_id] = min(pending)
+        next_end = wallet.next_end()
+        if next_end is not None:
+            self._next_expiry[customer_id] = next_end
         else:
             del self._next_expiry[customer_id]
         return account

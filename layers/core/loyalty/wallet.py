@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
 
@@ -57,13 +58,12 @@ MOST_LOTS = 500
 """Lots a wallet holds at most: about 40 KB of the account item (a stored lot takes about 80 bytes)."""
 
 
-class Expiry(BaseModel):
-    """The part of one lot that expired."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """The part of one lot that expired (a result the wallet works out, so nothing to validate)."""
 
     lot: Lot
-    points: Points
+    points: int
 
 
 class Wallet(BaseModel):
@@ -160,12 +160,20 @@ class Wallet(BaseModel):
         return Wallet(lots=less.lots, deficit=less.deficit + wanted)
 
     def expire(self, moment: datetime) -> tuple[Wallet, list[Expiry]]:
-        """Expire what remains of every lot whose end is at or before ``moment``."""
-        due = [lot for lot in self.lots if lot.remaining and lot.expires_at is not None and lot.expires_at <= moment]
+        """Expire what remains of every lot whose end is at or before ``moment``: those lots leave the wallet."""
+        kept: list[Lot] = []
+        due: list[Lot] = []
+        for lot in self.lots:
+            end = lot.expires_at
+            (due if end is not None and end <= moment and lot.remaining else kept).append(lot)
         if not due:
             return self, []
-        expired = [Expiry(lot=lot, points=lot.remaining) for lot in sorted(due, key=_AGE)]
-        return self._less({item.lot.lot_id: item.points for item in expired}), expired
+        due.sort(key=_AGE)
+        return Wallet(lots=tuple(kept), deficit=self.deficit), [Expiry(lot, lot.remaining) for lot in due]
+
+    def next_end(self) -> datetime | None:
+        """The earliest end of a lot with points left: no expiry changes the wallet before it."""
+        return min((lot.expires_at for lot in self.lots if lot.remaining and lot.expires_at is not None), default=None)
 
     def expiring(self, moment: datetime, until: datetime) -> list[Lot]:
         """Lots with points left that end after ``moment`` and at or before ``until``, soonest first."""

@@ -152,8 +152,7 @@ def account_item(
 ) -> dict[str, Any]:
     customer_id = account.customer_id
     account_shard = shard(customer_id, shards)
-    live_lots = [lot for lot in account.wallet.lots if lot.remaining and lot.expires_at is not None]
-    next_expiry = min((lot.expires_at for lot in live_lots if lot.expires_at), default=None)
+    next_expiry = account.wallet.next_end()
     values: dict[str, Any] = {
         "customer_id": customer_id,
         "version": version,
