@@ -62,7 +62,11 @@ def _in_progress(error: IdempotencyAlreadyInProgressError) -> Response[Any]:
     return error_response(HTTPStatus.CONFLICT, "request_in_progress", "the same request is being handled; retry it")
 
 
-@app.put("/customers/<customer_id>", summary="Create or replace the account's profile; answers the summary")
+@app.put(
+    "/customers/<customer_id>",
+    summary="Create or replace the account's profile; answers the summary",
+    responses={409: {"description": "the account's item is full (`item_too_large`): nothing was written"}},
+)
 def put_profile(customer_id: CustomerId, profile: Annotated[Profile, Body()]) -> AccountSummaryBody:
     summary = customers().update_profile(customer_id, profile)
     metrics.add_metric(name="ProfilesUpdated", unit=MetricUnit.Count, value=1)

@@ -188,6 +188,19 @@ class TestAFullAccountItem:
             assert api.commit(order(order_id="SO-2", buyer_id="newcomer@acme.example")).status == 409  # again
             assert reconcile(dynamodb) == {"ACME": int(before["balance"]["N"])}
 
+    def test_a_profile_that_would_pass_the_item_limit_is_a_409_and_writes_nothing(
+        self, api: Api, dynamodb: Any
+    ) -> None:
+        with at_scale():
+            assert api.commit(order(order_id="SO-1", buyer_id="first@acme.example")).status == 201
+            fill_with_buyers(dynamodb, "ACME", target_bytes=ITEM_LIMIT - 120)
+            before = account_item(dynamodb, "ACME")
+
+            response = api.put_profile("ACME", name="ACME Nord GmbH " * 12, email="buyer@acme.example")
+
+            assert_envelope(response, 409, "item_too_large")
+            assert account_item(dynamodb, "ACME") == before
+
 
 ITEM_LIMIT = ITEM_SIZE_LIMIT
 """The item size moto refuses past (405,000 bytes): DynamoDB documents 400 KB, and takes up to 409-410 KB."""

@@ -118,21 +118,26 @@ class DynamoCustomerStore(DynamoAdapter):
         else:
             assignments.append("#segment = :segment")
             values[":segment"] = profile.segment
-        response = self.client.update_item(
-            TableName=self.config.accounts_table,
-            Key=key(customer_id=customer_id),
-            UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
-            ExpressionAttributeNames={
-                "#profile": "profile",
-                "#version": "version",
-                "#balance": "balance",
-                "#erased": "erased",
-                "#segment": "segment",
-                "#partner": "partner",
-            },
-            ExpressionAttributeValues=to_item(values),
-            ReturnValues="ALL_NEW",
-        )
+        try:
+            response = self.client.update_item(
+                TableName=self.config.accounts_table,
+                Key=key(customer_id=customer_id),
+                UpdateExpression=f"SET {', '.join(assignments)} REMOVE {', '.join(removals)}",
+                ExpressionAttributeNames={
+                    "#profile": "profile",
+                    "#version": "version",
+                    "#balance": "balance",
+                    "#erased": "erased",
+                    "#segment": "segment",
+                    "#partner": "partner",
+                },
+                ExpressionAttributeValues=to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if too_large(error):
+                raise ItemTooLarge from error
+            raise
         return account_from_item(response["Attributes"], customer_id)
 
     def save_membership(self, before: AccountRecord, membership: Membership) -> None:
