@@ -44,11 +44,14 @@ class RuleTally:
         self._orders: dict[str, int] = {}
 
     def add(self, decision: Decision) -> None:
-        lines = decision.breakdown
-        for line in lines:
-            self._points[line.rule] = self._points.get(line.rule, 0) + line.points
-        for rule in {line.rule for line in lines}:
-            self._orders[rule] = self._orders.get(rule, 0) + 1
+        points, orders = self._points, self._orders
+        rules: set[str] = set()
+        for line in decision.breakdown:
+            rule = line.rule
+            points[rule] = points.get(rule, 0) + line.points
+            rules.add(rule)
+        for rule in rules:
+            orders[rule] = orders.get(rule, 0) + 1
 
     def totals(self, point_value: Decimal) -> tuple[RuleTotal, ...]:
         """Sorted by points, largest first, then by rule name so that equal rules always list alike."""
@@ -69,6 +72,8 @@ class DiscountTally:
 
     def add(self, decision: Decision) -> None:
         lines = decision.discounts
+        if not lines:  # most orders: no decimal context to enter
+            return
         with exact():
             for line in lines:
                 self._amounts[line.source] = self._amounts.get(line.source, ZERO) + line.amount
