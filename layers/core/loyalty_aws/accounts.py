@@ -212,28 +212,24 @@ def lots_from_value(value: str | Mapping[str, Any] | None) -> tuple[Lot, ...]:
     """The stored lots: the JSON rows of ``lots_value``, or the map by lot id that items written before it hold."""
     if not value:
         return ()
-    if isinstance(value, str):
-        return tuple(
-            Lot(
-                lot_id=lot_id,
-                order_id=order_id,
-                earned_at=parse_instant(earned_at),
-                expires_at=parse_time(expires_at),
-                points=points,
-                remaining=remaining,
-            )
-            for lot_id, order_id, earned_at, expires_at, points, remaining in json.loads(value)
-        )
+    rows = (
+        json.loads(value)
+        if isinstance(value, str)
+        else [
+            [lot_id, lot["order_id"], lot["earned_at"], lot.get("expires_at"), lot["points"], lot["remaining"]]
+            for lot_id, lot in sorted(value.items())
+        ]
+    )
     return tuple(
         Lot(
             lot_id=lot_id,
-            order_id=lot["order_id"],
-            earned_at=parse_instant(lot["earned_at"]),
-            expires_at=parse_time(lot.get("expires_at")),
-            points=lot["points"],
-            remaining=lot["remaining"],
+            order_id=order_id,
+            earned_at=parse_instant(earned_at),
+            expires_at=parse_time(expires_at),
+            points=points,
+            remaining=remaining,
         )
-        for lot_id, lot in sorted(value.items())
+        for lot_id, order_id, earned_at, expires_at, points, remaining in rows
     )
 
 
