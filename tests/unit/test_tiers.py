@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loyalty.account import Account
 from loyalty.program import Program, Tiers
-from loyalty.tiers import VolumeBucket, add_volume, progress, prune, remove_volume, review, window_volume
+from loyalty.tiers import (
+    VolumeBucket,
+    add_volume,
+    in_window,
+    progress,
+    prune,
+    remove_volume,
+    review,
+    start_of,
+    window_start,
+    window_volume,
+)
 from tests.unit.builders import at, make_program
 
 
@@ -95,3 +110,44 @@ def test_pruning_drops_only_buckets_that_left_the_window_for_good() -> None:
     history = (bucket("2025-11-19", 1), bucket("2025-11-20", 2))
 
     assert prune(history, at("2026-11-19T12:00:00Z"), 365) == (bucket("2025-11-20", 2),)
+
+
+def test_an_account_keeps_its_buckets_in_day_order_one_per_day_however_they_were_given() -> None:
+    given = (bucket("2026-03-02", 1, "10"), bucket("2026-01-05", 2, "4.5"), bucket("2026-03-02", 3, "0.25"))
+
+    account = Account(customer_id="ACME", buckets=given)
+
+    assert account.buckets == (
+        bucket("2026-01-05", 2, "4.5"),
+        VolumeBucket(day=date(2026, 3, 2), items=4, spend=Decimal("10.25"), orders=0),
+    )
+
+
+@given(
+    days=st.lists(st.integers(0, 800), max_size=30),
+    moment=st.integers(0, 900),
+    window_days=st.integers(1, 400),
+)
+def test_the_window_of_buckets_in_day_order_holds_exactly_the_days_it_counts(
+    days: list[int], moment: int, window_days: int
+) -> None:
+    start = date(2025, 1, 1)
+    account = Account(
+        customer_id="ACME",
+        buckets=[VolumeBucket(day=start + timedelta(days=day), items=1, spend=Decimal(1)) for day in days],
+    )
+    program = make_program(
+        tiers={"basis": "quantity", "window_days": window_days, "levels": [{"name": "A", "threshold": 0}]}
+    )
+    now = start_of(start + timedelta(days=moment)) + timedelta(hours=12)
+
+    counted = sum(
+        1
+        for day in days
+        if in_window(VolumeBucket(day=start + timedelta(days=day), items=1, spend=Decimal(1)), now, window_days)
+    )
+
+    assert window_volume(tiers(program), account.buckets, now) == counted
+    kept = prune(account.buckets, now, window_days)
+    assert window_volume(tiers(program), kept, now) == counted
+    assert all(bucket.day >= window_start(now, window_days) for bucket in kept)

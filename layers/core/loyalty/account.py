@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from loyalty.buyers import Buyers
 from loyalty.membership import Membership, is_member
 from loyalty.program import Program
-from loyalty.tiers import VolumeBucket
+from loyalty.tiers import VolumeBucket, in_day_order
 from loyalty.types import Identifier, Instant, Points
 from loyalty.wallet import Wallet
 
@@ -33,7 +34,8 @@ class Account(BaseModel):
     customer_id: Identifier
     segment: Identifier | None = None
     tier: str | None = None
-    buckets: tuple[VolumeBucket, ...] = ()
+    buckets: Annotated[tuple[VolumeBucket, ...], AfterValidator(in_day_order)] = ()
+    """``loyalty.tiers.Buckets``: in day order, one per day, whatever order they were given in."""
     lifetime_spend: Decimal = Decimal(0)
     """Sum of the eligible amounts of the account's orders that stand (cancelled ones are taken out)."""
     wallet: Wallet = Wallet()

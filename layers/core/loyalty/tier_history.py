@@ -7,7 +7,6 @@ reaches. A program may later change its levels; the entry keeps what was true wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -15,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from loyalty.program import Tiers
-from loyalty.tiers import TierReview, VolumeBucket, window_volume
+from loyalty.tiers import Buckets, TierReview, window_volume
 from loyalty.types import Instant
 
 TierChangeReason = Literal["order", "review"]
@@ -38,7 +37,7 @@ class TierHistoryEntry(BaseModel):
 
 
 def upgrade_entry(
-    tiers: Tiers, before: str, after: str, buckets: Iterable[VolumeBucket], placed_at: datetime, order_id: str
+    tiers: Tiers, before: str, after: str, buckets: Buckets, placed_at: datetime, order_id: str
 ) -> TierHistoryEntry:
     """The entry of an order that lifted its account from ``before`` to ``after``; ``buckets`` include the order."""
     return TierHistoryEntry(

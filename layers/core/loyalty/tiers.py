@@ -3,15 +3,19 @@
 A bucket of day ``d`` counts at moment ``T`` when ``d <= T's UTC day < d + window_days``:
 an order leaves the window at the start of the UTC day ``window_days`` after it was placed.
 Buckets keep items, spend and orders, so a program that switches its basis needs no backfill.
+
+Buckets come in day order, one per day (``Buckets``): an ``Account`` keeps them so, and
+``add_volume``, ``remove_volume`` and ``prune`` leave them so. The window is then a slice found by
+bisection, rather than every bucket compared with its first and last day.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from operator import attrgetter, itemgetter, lt
+from operator import attrgetter, lt
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,6 +42,9 @@ class VolumeBucket(BaseModel):
 
 
 _DAY = attrgetter("day")
+
+Buckets = Sequence["VolumeBucket"]
+"""Daily volume in day order, one bucket per day (``in_day_order`` makes any buckets so)."""
 _DAY_AND_VOLUME = {
     "quantity": attrgetter("day", "items"),
     "orders": attrgetter("day", "orders"),
@@ -90,14 +97,34 @@ def window_start(moment: datetime, window_days: int) -> date:
     return _window_days(moment, window_days)[0]
 
 
-def window_volume(tiers: Tiers, buckets: Iterable[VolumeBucket], moment: datetime) -> Decimal:
-    first, last = _window_days(moment, tiers.window_days)
+def in_day_order(buckets: Iterable[VolumeBucket]) -> tuple[VolumeBucket, ...]:
+    """``buckets`` as ``Buckets``: sorted by day, the buckets of one day added into one."""
+    kept = tuple(buckets)
+    days = [bucket.day for bucket in kept]
+    if all(map(lt, days, days[1:])):  # each day before the next: as they are
+        return kept
+    merged: dict[date, VolumeBucket] = {}
+    for bucket in kept:
+        current = merged.get(bucket.day)
+        merged[bucket.day] = (
+            bucket if current is None else _updated(current, bucket.day, bucket.items, bucket.spend, bucket.orders)
+        )
+    return tuple(sorted(merged.values(), key=_DAY))
+
+
+def _in_window(buckets: Buckets, moment: datetime, window_days: int) -> Buckets:
+    first, last = _window_days(moment, window_days)
+    return buckets[bisect_left(buckets, first, key=_DAY) : bisect_right(buckets, last, key=_DAY)]
+
+
+def window_volume(tiers: Tiers, buckets: Buckets, moment: datetime) -> Decimal:
+    window = _in_window(buckets, moment, tiers.window_days)
     if tiers.basis == "quantity":  # whole items: an int sum, converted exactly
-        return Decimal(sum([bucket.items for bucket in buckets if first <= bucket.day <= last]))
+        return Decimal(sum([bucket.items for bucket in window]))
     if tiers.basis == "orders":
-        return Decimal(sum([bucket.orders for bucket in buckets if first <= bucket.day <= last]))
+        return Decimal(sum([bucket.orders for bucket in window]))
     with exact():
-        return sum([bucket.spend for bucket in buckets if first <= bucket.day <= last], Decimal(0))
+        return sum([bucket.spend for bucket in window], Decimal(0))
 
 
 def level_for(tiers: Tiers, volume: Decimal) -> TierLevel:
@@ -105,7 +132,7 @@ def level_for(tiers: Tiers, volume: Decimal) -> TierLevel:
     return [level for level in tiers.levels if level.threshold <= volume][-1]
 
 
-def held_level(tiers: Tiers, tier: str | None, buckets: Iterable[VolumeBucket], moment: datetime) -> TierLevel:
+def held_level(tiers: Tiers, tier: str | None, buckets: Buckets, moment: datetime) -> TierLevel:
     """The level an account holds: its recorded tier, or, when the program no longer has it, what its volume earns."""
     return tiers.level(tier) or level_for(tiers, window_volume(tiers, buckets, moment))
 
@@ -122,43 +149,27 @@ def _rank(tiers: Tiers, level: TierLevel) -> int:
     return tiers.rank(level)
 
 
-def add_volume(
-    buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal, orders: int = 1
-) -> tuple[VolumeBucket, ...]:
+def add_volume(buckets: Buckets, day: date, items: int, spend: Decimal, orders: int = 1) -> tuple[VolumeBucket, ...]:
     """The buckets after an order of day ``day``: it adds its items, its spend and (one order) to the day's."""
     return _adjust(buckets, day, items, spend, orders)
 
 
-def remove_volume(
-    buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal, orders: int = 1
-) -> tuple[VolumeBucket, ...]:
+def remove_volume(buckets: Buckets, day: date, items: int, spend: Decimal, orders: int = 1) -> tuple[VolumeBucket, ...]:
     """The buckets after taking volume back: a cancel takes its order back, a partial return (``orders=0``) not."""
     with exact():
         return _adjust(buckets, day, -items, -spend, -orders)
 
 
-def _adjust(
-    buckets: Iterable[VolumeBucket], day: date, items: int, spend: Decimal, orders: int
-) -> tuple[VolumeBucket, ...]:
+def _adjust(buckets: Buckets, day: date, items: int, spend: Decimal, orders: int) -> tuple[VolumeBucket, ...]:
+    # The day's bucket replaced where it stands, or a new one put where it belongs: the order kept.
     kept = tuple(buckets)
-    days = [bucket.day for bucket in kept]
-    if all(map(lt, days, days[1:])):  # each day before the next
-        # One bucket per day in day order, as this function leaves them: the day's bucket is replaced where
-        # it stands, or the new one put where it belongs, rather than every bucket merged and sorted again.
-        index = bisect_left(days, day)
-        found = index < len(days) and days[index] == day
-        updated = _updated(kept[index] if found else None, day, items, spend, orders)
-        after = index + 1 if found else index
-        if _is_empty(updated):
-            return kept[:index] + kept[after:]
-        return (*kept[:index], updated, *kept[after:])
-    merged = {bucket.day: bucket for bucket in kept}
-    updated = _updated(merged.get(day), day, items, spend, orders)
+    index = bisect_left(kept, day, key=_DAY)
+    found = index < len(kept) and kept[index].day == day
+    updated = _updated(kept[index] if found else None, day, items, spend, orders)
+    after = index + 1 if found else index
     if _is_empty(updated):
-        merged.pop(day, None)
-    else:
-        merged[day] = updated
-    return tuple(sorted(merged.values(), key=_DAY))
+        return kept[:index] + kept[after:]
+    return (*kept[:index], updated, *kept[after:])
 
 
 def _updated(current: VolumeBucket | None, day: date, items: int, spend: Decimal, orders: int) -> VolumeBucket:
@@ -178,13 +189,13 @@ def _is_empty(bucket: VolumeBucket) -> bool:
     return bucket.items == 0 and bucket.spend == 0 and bucket.orders == 0
 
 
-def prune(buckets: Iterable[VolumeBucket], moment: datetime, window_days: int) -> tuple[VolumeBucket, ...]:
+def prune(buckets: Buckets, moment: datetime, window_days: int) -> tuple[VolumeBucket, ...]:
     """Drop buckets that have left the window for good (later moments only move the window on)."""
     first, _ = _window_days(moment, window_days)
-    return tuple(bucket for bucket in buckets if bucket.day >= first)
+    return tuple(buckets[bisect_left(buckets, first, key=_DAY) :])
 
 
-def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket], moment: datetime) -> date | None:
+def review_due_on(tiers: Tiers, level: TierLevel, buckets: Buckets, moment: datetime) -> date | None:
     """The first UTC day on which, with no new orders, the window no longer reaches ``level``.
 
     ``None`` when nothing can change by itself: the level is the lowest, or its volume never leaves.
@@ -193,11 +204,9 @@ def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket
         return None
     window_days = tiers.window_days
     threshold = level.threshold
-    first, last = _window_days(moment, window_days)
     # Each bucket's day and volume read once, then walked oldest first as the window leaves them behind.
-    read = _DAY_AND_VOLUME[tiers.basis]
-    live: list[tuple[date, int | Decimal]] = sorted(
-        [(day, volume) for day, volume in map(read, buckets) if first <= day <= last], key=itemgetter(0)
+    live: list[tuple[date, int | Decimal]] = list(
+        map(_DAY_AND_VOLUME[tiers.basis], _in_window(buckets, moment, window_days))
     )
     with exact():  # item and order counts stay ints, summed and compared exactly as their decimals would be
         volume = sum([leaving for _, leaving in live])
@@ -210,24 +219,22 @@ def review_due_on(tiers: Tiers, level: TierLevel, buckets: Iterable[VolumeBucket
     return None
 
 
-def review(tiers: Tiers, tier: str | None, buckets: Iterable[VolumeBucket], moment: datetime) -> TierReview:
+def review(tiers: Tiers, tier: str | None, buckets: Buckets, moment: datetime) -> TierReview:
     """The nightly evaluation: the level the window ending at ``moment`` earns, down or up."""
-    kept = tuple(buckets)
-    before = held_level(tiers, tier, kept, moment)
-    volume = window_volume(tiers, kept, moment)
+    before = held_level(tiers, tier, buckets, moment)
+    volume = window_volume(tiers, buckets, moment)
     after = level_for(tiers, volume)
     return TierReview(
         before=before.name,
         after=after.name,
         volume=volume,
-        next_review_on=review_due_on(tiers, after, kept, moment),
+        next_review_on=review_due_on(tiers, after, buckets, moment),
     )
 
 
-def progress(tiers: Tiers, tier: str | None, buckets: Iterable[VolumeBucket], moment: datetime) -> TierProgress:
-    kept = tuple(buckets)
-    level = held_level(tiers, tier, kept, moment)
-    volume = window_volume(tiers, kept, moment)
+def progress(tiers: Tiers, tier: str | None, buckets: Buckets, moment: datetime) -> TierProgress:
+    level = held_level(tiers, tier, buckets, moment)
+    volume = window_volume(tiers, buckets, moment)
     upcoming = tiers.levels[tiers.rank(level) + 1 :]
     if not upcoming:
         return TierProgress(basis=tiers.basis, volume=volume, next_tier=None, remaining=None)

@@ -161,15 +161,14 @@ class Wallet(BaseModel):
 
     def expire(self, moment: datetime) -> tuple[Wallet, list[Expiry]]:
         """Expire what remains of every lot whose end is at or before ``moment``: those lots leave the wallet."""
-        kept: list[Lot] = []
-        due: list[Lot] = []
-        for lot in self.lots:
-            end = lot.expires_at
-            (due if end is not None and end <= moment and lot.remaining else kept).append(lot)
+        lots = self.lots
+        due = [lot for lot in lots if (end := lot.expires_at) is not None and end <= moment and lot.remaining]
         if not due:
             return self, []
+        gone = set(map(id, due))
+        kept = tuple([lot for lot in lots if id(lot) not in gone])
         due.sort(key=_AGE)
-        return Wallet(lots=tuple(kept), deficit=self.deficit), [Expiry(lot, lot.remaining) for lot in due]
+        return Wallet(lots=kept, deficit=self.deficit), [Expiry(lot, lot.remaining) for lot in due]
 
     def next_end(self) -> datetime | None:
         """The earliest end of a lot with points left: no expiry changes the wallet before it."""
