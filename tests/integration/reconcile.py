@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from loyalty_aws.accounts import account_from_item
@@ -19,19 +21,23 @@ def _all(client: Any, operation: str, **request: Any) -> list[dict[str, Any]]:
 def reconcile(client: Any) -> dict[str, int]:
     """Every account's balance, after checking it against its ledger and its lots (test-only: it scans)."""
     config = settings()
+    return reconciled(
+        _all(client, "scan", TableName=config.accounts_table), _all(client, "scan", TableName=config.ledger_table)
+    )
+
+
+def reconciled(accounts: Iterable[dict[str, Any]], ledger: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """``reconcile`` of the items of the accounts and ledger tables, however they were read."""
+    ledger_sums: Counter[str] = Counter()
+    for entry in ledger:
+        fields = from_item(entry)
+        ledger_sums[fields["customer_id"]] += fields["points"]
     balances = {}
-    for item in _all(client, "scan", TableName=config.accounts_table):
+    for item in accounts:
         record = account_from_item(item, "")
         customer_id = record.account.customer_id
-        ledger = _all(
-            client,
-            "query",
-            TableName=config.ledger_table,
-            KeyConditionExpression="customer_id = :c",
-            ExpressionAttributeValues={":c": {"S": customer_id}},
-        )
         stored_balance = from_item(item)["balance"]
-        ledger_sum = sum(from_item(entry)["points"] for entry in ledger)
+        ledger_sum = ledger_sums[customer_id]
         assert stored_balance == ledger_sum, f"{customer_id}: balance {stored_balance} != ledger {ledger_sum}"
         assert stored_balance == record.account.wallet.balance, f"{customer_id}: lots do not hold the balance"
         balances[customer_id] = stored_balance

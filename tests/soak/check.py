@@ -6,16 +6,28 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+
 from loyalty_aws.codec import from_item
 from loyalty_aws.settings import settings
-from tests.integration.reconcile import reconcile
+from tests.integration.reconcile import reconciled
 from tests.soak.workload import LIMITED_REWARD, REWARDS, Ledger
 
 
+def stored(client: Any, table: str) -> list[dict[str, Any]]:
+    """Every item of a table, in DynamoDB's wire format, read from moto's storage in one pass.
+
+    Not a paginated Scan: moto answers each page by sorting the whole table and walking past every
+    item of the pages before, so reading a table costs its items times its pages. After the full
+    soak's 100,000 operations the checker had read a third of the ledger after ten minutes.
+    """
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name]
+    return [item.to_json()["Attributes"] for item in backend.get_table(table).all_items()]
+
+
 def scan(client: Any, table: str) -> list[dict[str, Any]]:
-    return [
-        from_item(item) for page in client.get_paginator("scan").paginate(TableName=table) for item in page["Items"]
-    ]
+    return [from_item(item) for item in stored(client, table)]
 
 
 def snapshot(client: Any) -> dict[str, list[str]]:
@@ -30,7 +42,8 @@ def violations(client: Any, ledgers: list[Ledger]) -> list[str]:
     """Every broken invariant, named (empty: the ledger held)."""
     config = settings()
     found: list[str] = []
-    balances = reconcile(client)  # balance == sum(ledger) and the lots hold it, per account (asserts)
+    # balance == sum(ledger) and the lots hold it, per account (asserts)
+    balances = reconciled(stored(client, config.accounts_table), stored(client, config.ledger_table))
     entries = scan(client, config.ledger_table)
     by_order: dict[str, Counter[str]] = defaultdict(Counter)
     for entry in entries:
