@@ -218,6 +218,34 @@ class TestExpiry:
         assert reconcile(dynamodb) == balance
 
 
+    def test_more_lots_due_than_a_transaction_holds_all_expire_over_several_writes(
+        self, functions: dict[str, ModuleType], dynamodb: Any
+    ) -> None:
+        # GIVEN 130 orders of one company on one day (its buyers), so 130 lots end the same second
+        lines = [{"sku": "P", "quantity": 1, "unit_price": "10"}]
+        for number in range(130):
+            commit(functions, order(f"SO-{number}", "2026-01-10T15:00:00Z", lines=lines))
+        earned = account().account.balance
+        assert earned > 0
+        assert len(account().account.wallet.lots) == 130
+        # WHEN the expiry job runs after their end (one write holds the account and 90 entries at most)
+        summary = run(functions, "expiry", "2027-01-11T03:00:00Z")
+        # THEN every lot expired, each once, and the balance is still the sum of the ledger
+        assert (summary["due"], summary["changed"]) == (1, 1)
+        assert account().account.balance == 0
+        assert reconcile(dynamodb)["ACME"] == 0
+        entries = clients.dynamodb().query(
+            TableName=settings().ledger_table,
+            KeyConditionExpression="customer_id = :c",
+            ExpressionAttributeValues={":c": {"S": "ACME"}},
+        )["Items"]
+        expired = [entry for entry in entries if entry["kind"]["S"] == "expire"]
+        assert len(expired) == 130
+        assert len({entry["lot_id"]["S"] for entry in expired}) == 130
+        assert -sum(int(entry["points"]["N"]) for entry in expired) == earned
+        # AND a second run finds nothing due
+        assert run(functions, "expiry", "2027-01-11T03:00:00Z")["changed"] == 0
+
 @pytest.fixture
 def fan_out() -> Iterator[None]:
     """Make every job fan out through its queue: no work is done inline."""

@@ -529,6 +529,31 @@ def test_expiry_removes_exactly_what_is_due_and_a_second_run_changes_nothing(
 
 
 @wallet_settings
+@given(data=st.data(), wallet=wallets(), most=st.integers(1, 3))
+def test_expiring_a_few_lots_at_a_time_ends_where_expiring_them_all_at_once_does(
+    data: st.DataObject, wallet: Wallet, most: int
+) -> None:
+    moment = data.draw(moments(EPOCH - timedelta(days=700), 1500), label="moment")
+    whole, expired_whole = wallet.expire(moment)
+
+    # WHEN the lots are expired ``most`` at a time, as the job writes them, until none is due
+    step, expired_steps = wallet, []
+    while True:
+        step, expired = step.expire(moment, most)
+        assert len(expired) <= most
+        if not expired:
+            break
+        expired_steps += expired
+
+    # THEN the same lots expired, with the same points, oldest first, and the same wallet is left
+    assert [(item.lot.lot_id, item.points) for item in expired_steps] == [
+        (item.lot.lot_id, item.points) for item in expired_whole
+    ]
+    assert step.balance == whole.balance
+    assert sorted(lot.lot_id for lot in step.lots) == sorted(lot.lot_id for lot in whole.lots)
+
+
+@wallet_settings
 @given(data=st.data(), most=st.integers(1, 4))
 def test_a_wallet_past_its_most_lots_keeps_every_point_and_shortens_no_point_s_life(
     data: st.DataObject, most: int

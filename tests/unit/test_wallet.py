@@ -104,6 +104,14 @@ def test_expiry_takes_what_remains_of_lots_ending_at_or_before_the_moment() -> N
     assert after.balance == 300
 
 
+def test_expiry_of_at_most_one_lot_takes_the_oldest_and_leaves_the_other_due() -> None:
+    after, expired = wallet().expire(at("2027-02-01T00:00:00Z"), most=1)
+
+    assert [(item.lot.lot_id, item.points) for item in expired] == [("a", 100)]
+    assert after.balance == 500
+    assert [item.lot.lot_id for item in after.expire(at("2027-02-01T00:00:00Z"))[1]] == ["b"]
+
+
 def test_expiry_one_second_early_expires_nothing_of_that_lot() -> None:
     _, expired = wallet().expire(at("2027-01-31T23:59:59Z"))
 

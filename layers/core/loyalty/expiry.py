@@ -21,14 +21,14 @@ class LotExpiry:
         return -sum(entry.points for entry in self.ledger)
 
 
-def expire_lots(account: Account, moment: datetime, *, sequence: int) -> LotExpiry:
-    """Expire what remains of every lot ending at or before ``moment``.
+def expire_lots(account: Account, moment: datetime, *, sequence: int, most: int | None = None) -> LotExpiry:
+    """Expire what remains of every lot ending at or before ``moment`` (at most ``most`` lots, the oldest).
 
     Entries are dated at each lot's end, not at ``moment``: a run that catches up a missed night
     tells the same story as the night it missed. ``sequence`` (the state version they apply to)
     keeps two expiries of one lot distinct.
     """
-    wallet, expired = account.wallet.expire(moment)
+    wallet, expired = account.wallet.expire(moment, most)
     ledger = tuple(
         LedgerEntry(
             customer_id=account.customer_id,

@@ -159,15 +159,20 @@ class Wallet(BaseModel):
         less = self._less(taken)
         return Wallet(lots=less.lots, deficit=less.deficit + wanted)
 
-    def expire(self, moment: datetime) -> tuple[Wallet, list[Expiry]]:
-        """Expire what remains of every lot whose end is at or before ``moment``: those lots leave the wallet."""
+    def expire(self, moment: datetime, most: int | None = None) -> tuple[Wallet, list[Expiry]]:
+        """Expire what remains of every lot whose end is at or before ``moment``: those lots leave the wallet.
+
+        ``most``: expire only that many of them, the oldest; the others stay, still due.
+        """
         lots = self.lots
         due = [lot for lot in lots if (end := lot.expires_at) is not None and end <= moment and lot.remaining]
         if not due:
             return self, []
+        due.sort(key=_AGE)
+        if most is not None:
+            del due[most:]
         gone = set(map(id, due))
         kept = tuple([lot for lot in lots if id(lot) not in gone])
-        due.sort(key=_AGE)
         return Wallet(lots=kept, deficit=self.deficit), [Expiry(lot, lot.remaining) for lot in due]
 
     def next_end(self) -> datetime | None:

@@ -9,6 +9,11 @@ from loyalty.expiry import expire_lots
 from loyalty_service.ports import AccountChange, ExpiryStore, Job, StaleState
 
 MAX_ATTEMPTS = 5
+LOTS_PER_WRITE = 90
+"""A transaction holds at most 100 items: the account, the report counters it moves, an entry per lot expired.
+
+An account that earned more lots than that in a day (a company with many buyers), or whose expiry
+ran late, has them expired over several writes."""
 LOTS = "lots:"
 CODE = "code:"
 
@@ -31,13 +36,17 @@ class ExpiryJob(Job):
         raise ValueError(f"not a unit of the expiry job: {unit!r}")
 
     def _expire_lots(self, customer_id: str, at: datetime) -> bool:
-        for _ in range(MAX_ATTEMPTS):
+        """Expire the account's due lots, ``LOTS_PER_WRITE`` at a time: each write is whole, and a run
+        stopped between two goes on where it stopped (the lots it expired are no longer due)."""
+        changed = False
+        conflicts = 0
+        while conflicts < MAX_ATTEMPTS:
             record = self._store.load_account(customer_id)
             if not record.exists:
-                return False
-            expiry = expire_lots(record.account, at, sequence=record.version)
+                return changed
+            expiry = expire_lots(record.account, at, sequence=record.version, most=LOTS_PER_WRITE)
             if not expiry.ledger:
-                return False
+                return changed
             change = AccountChange(
                 before=record,
                 account=expiry.account,
@@ -48,6 +57,7 @@ class ExpiryJob(Job):
             try:
                 self._store.save_lot_expiry(change, expiry)
             except StaleState:
+                conflicts += 1
                 continue
-            return True
+            changed = True
         raise StaleState(f"account {customer_id} kept changing while its points expired")
