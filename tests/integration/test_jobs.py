@@ -217,7 +217,6 @@ class TestExpiry:
         assert (second["due"], second["changed"]) == (0, 0)
         assert reconcile(dynamodb) == balance
 
-
     def test_more_lots_due_than_a_transaction_holds_all_expire_over_several_writes(
         self, functions: dict[str, ModuleType], dynamodb: Any
     ) -> None:
@@ -245,6 +244,7 @@ class TestExpiry:
         assert -sum(int(entry["points"]["N"]) for entry in expired) == earned
         # AND a second run finds nothing due
         assert run(functions, "expiry", "2027-01-11T03:00:00Z")["changed"] == 0
+
 
 @pytest.fixture
 def fan_out() -> Iterator[None]:
