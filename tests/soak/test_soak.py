@@ -1,4 +1,4 @@
-"""The soak, short: 2,000 operations from 8 workers under injected faults; ``make soak`` runs the long one."""
+"""The soak, short: 5,000 operations from 8 workers under injected faults; ``make soak`` runs the long one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.soak.run import soak
 
 pytestmark = pytest.mark.integration
 
-OPERATIONS = 2_000
+OPERATIONS = 5_000
 SEED = 20_261_202
 
 
