@@ -42,9 +42,10 @@ def violations(client: Any, ledgers: list[Ledger]) -> list[str]:
     """Every broken invariant, named (empty: the ledger held)."""
     config = settings()
     found: list[str] = []
+    ledger = stored(client, config.ledger_table)
     # balance == sum(ledger) and the lots hold it, per account (asserts)
-    balances = reconciled(stored(client, config.accounts_table), stored(client, config.ledger_table))
-    entries = scan(client, config.ledger_table)
+    balances = reconciled(stored(client, config.accounts_table), ledger)
+    entries = [from_item(item) for item in ledger]
     by_order: dict[str, Counter[str]] = defaultdict(Counter)
     for entry in entries:
         if entry.get("order_id"):
