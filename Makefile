@@ -135,7 +135,7 @@ bench: $(VENV_STAMP) ## calls per request, cold start, core speed and KPI read c
 # left out; anything else on stderr (a traceback) is shown, and the soak's exit status is make's.
 soak: $(VENV_STAMP) ## 100,000 ledger operations from 8 workers under injected faults, every invariant checked
 	nice $(VENV)/bin/python -W "ignore:No application metrics:UserWarning" -m tests.soak --operations 100000 \
-		$(SOAK_FLAGS) 2>&1 | grep --line-buffered -v '^{'
+		$(SOAK_FLAGS) 2>&1 | grep --line-buffered -v -e '^{' -e '^$$'
 
 openapi: $(VENV_STAMP) ## regenerate docs/openapi.json from the resolvers and template.yaml
 	$(VENV)/bin/loyalty openapi --write
