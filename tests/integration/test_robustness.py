@@ -175,7 +175,7 @@ class TestAFullAccountItem:
         with at_scale():  # moto measures a 400 KB item attribute by attribute otherwise: half a minute
             # GIVEN an account whose item is a buyer or two short of DynamoDB's limit (thousands of buyers)
             assert api.commit(order(order_id="SO-1", buyer_id="first@acme.example")).status == 201
-            fill_with_buyers(dynamodb, "ACME", target_bytes=ITEM_LIMIT - 120)
+            fill_with_buyers(dynamodb, "ACME", target_bytes=ITEM_LIMIT - 40)
             before = account_item(dynamodb, "ACME")
 
             # WHEN an order of a new buyer would add that buyer and a lot to it
@@ -193,7 +193,7 @@ class TestAFullAccountItem:
     ) -> None:
         with at_scale():
             assert api.commit(order(order_id="SO-1", buyer_id="first@acme.example")).status == 201
-            fill_with_buyers(dynamodb, "ACME", target_bytes=ITEM_LIMIT - 120)
+            fill_with_buyers(dynamodb, "ACME", target_bytes=ITEM_LIMIT - 40)
             before = account_item(dynamodb, "ACME")
 
             response = api.put_profile("ACME", name="ACME Nord GmbH " * 12, email="buyer@acme.example")

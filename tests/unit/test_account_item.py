@@ -1,15 +1,18 @@
-"""The account item's lots: one JSON text of rows, read back as they were; the map of items written before read too."""
+"""The account item's lots and buckets: JSON rows read back as they were; the maps of items written before too."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from boto3.dynamodb.types import TypeSerializer
 
 from loyalty.account import Account
+from loyalty.tiers import VolumeBucket
 from loyalty.wallet import Lot, Wallet
-from loyalty_aws.accounts import LOT_FIELDS, account_from_item, item_from_record, lots_value
+from loyalty_aws.account_rows import BUCKET_FIELDS, LOT_FIELDS, buckets_value, lots_value
+from loyalty_aws.accounts import account_from_item, item_from_record
 from loyalty_service.ports import AccountRecord
 
 EARNED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -60,3 +63,47 @@ def test_an_item_written_with_the_lots_as_a_map_reads_the_same() -> None:
     item["lots"] = TypeSerializer().serialize(earlier)
 
     assert account_from_item(item, "ACME").account.wallet.oldest_first() == Wallet(lots=lots()).oldest_first()
+
+
+def buckets() -> tuple[VolumeBucket, ...]:
+    return (
+        VolumeBucket(day=date(2026, 11, 2), items=20, spend=Decimal("812.50"), orders=2),
+        VolumeBucket(day=date(2026, 10, 30), items=10, spend=Decimal("400.00"), orders=0),
+        VolumeBucket(day=date(2026, 11, 3), items=1, spend=Decimal("0.05"), orders=1),
+    )
+
+
+def by_day(read: tuple[VolumeBucket, ...]) -> list[VolumeBucket]:
+    return sorted(read, key=lambda bucket: bucket.day)
+
+
+def test_the_buckets_round_trip_through_the_stored_item() -> None:
+    record = AccountRecord(account=Account(customer_id="ACME", buckets=buckets()), version=1)
+
+    read = account_from_item(item_from_record(record, 8, version=2), "ACME")
+
+    assert by_day(read.account.buckets) == by_day(buckets())
+
+
+def test_the_buckets_are_stored_as_rows_oldest_day_first_with_exact_spend() -> None:
+    rows = json.loads(buckets_value(buckets()))
+
+    assert [dict(zip(BUCKET_FIELDS, row, strict=True))["day"] for row in rows] == [
+        "2026-10-30",
+        "2026-11-02",
+        "2026-11-03",
+    ]
+    assert rows == [["2026-10-30", 10, "400", 0], ["2026-11-02", 20, "812.5", 2], ["2026-11-03", 1, "0.05", 1]]
+
+
+def test_an_item_written_with_the_buckets_as_a_map_reads_the_same() -> None:
+    record = AccountRecord(account=Account(customer_id="ACME", buckets=buckets()), version=1)
+    item = item_from_record(record, 8, version=2)
+    earlier = {
+        "2026-10-30": {"items": Decimal(10), "spend": Decimal(400)},  # before standing orders were counted
+        "2026-11-02": {"items": Decimal(20), "spend": Decimal("812.5"), "orders": Decimal(2)},
+        "2026-11-03": {"items": Decimal(1), "spend": Decimal("0.05"), "orders": Decimal(1)},
+    }
+    item["buckets"] = TypeSerializer().serialize(earlier)
+
+    assert by_day(account_from_item(item, "ACME").account.buckets) == by_day(buckets())

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,10 +11,10 @@ from loyalty.account import Account, PartnerTotals
 from loyalty.buyers import BuyerTotals
 from loyalty.membership import Membership
 from loyalty.profile import Profile
-from loyalty.tiers import VolumeBucket
 from loyalty.types import parse_instant
-from loyalty.wallet import Lot, Wallet
+from loyalty.wallet import Wallet
 from loyalty_aws import stats
+from loyalty_aws.account_rows import buckets_from_value, buckets_value, lots_from_value, lots_value
 from loyalty_aws.codec import from_item, to_item
 from loyalty_aws.due import day_key, moment_key, shard, timestamp
 from loyalty_aws.settings import Settings
@@ -53,23 +52,13 @@ def account_from_item(item: Mapping[str, Any] | None, customer_id: str) -> Accou
     if not item:
         return AccountRecord(account=Account(customer_id=customer_id))
     values = from_item(item)
-    lots = lots_from_value(values.get("lots"))
-    buckets = tuple(
-        VolumeBucket(
-            day=date.fromisoformat(day),
-            items=bucket["items"],
-            spend=Decimal(bucket["spend"]),
-            orders=bucket.get("orders", 0),  # buckets written before orders were counted
-        )
-        for day, bucket in sorted(values.get("buckets", {}).items())
-    )
     account = Account(
         customer_id=values["customer_id"],
         segment=values.get("segment"),
         tier=values.get("tier"),
-        buckets=buckets,
+        buckets=buckets_from_value(values.get("buckets")),
         lifetime_spend=Decimal(values.get("lifetime_spend", 0)),
-        wallet=Wallet(lots=lots, deficit=values.get("deficit", 0)),
+        wallet=Wallet(lots=lots_from_value(values.get("lots")), deficit=values.get("deficit", 0)),
         first_order_at=parse_time(values.get("first_order_at")),
         anniversaries_rewarded=values.get("anniversaries_rewarded", 0),
         milestones_reached=frozenset(values.get("milestones_reached", [])),
@@ -159,10 +148,7 @@ def account_item(
         "profile": profile.model_dump(mode="json", exclude_none=True) if profile else None,
         "segment": account.segment,
         "tier": account.tier,
-        "buckets": {
-            bucket.day.isoformat(): {"items": bucket.items, "spend": bucket.spend, "orders": bucket.orders}
-            for bucket in account.buckets
-        },
+        "buckets": buckets_value(account.buckets),
         "lifetime_spend": account.lifetime_spend,
         "lots": lots_value(account.wallet.lots),
         "deficit": account.wallet.deficit,
@@ -188,49 +174,6 @@ def account_item(
     if activity_since is not None:
         values |= {"digest_shard": account_shard, "digest_key": moment_key(activity_since, customer_id)}
     return to_item(values)
-
-
-LOT_FIELDS = ("lot_id", "order_id", "earned_at", "expires_at", "points", "remaining")
-"""A stored lot's values, in the order of its row in ``lots``."""
-
-
-def lots_value(lots: Iterable[Lot]) -> str:
-    """The lots as one JSON text, a row of ``LOT_FIELDS`` each, oldest first.
-
-    One string attribute rather than a map of maps: a wallet of 500 lots is about 40 KB instead of
-    50 KB, and reading and writing it costs a JSON parse, not thousands of typed attributes.
-    """
-    rows = [
-        [lot.lot_id, lot.order_id, timestamp(lot.earned_at), timestamp(lot.expires_at) if lot.expires_at else None,
-         lot.points, lot.remaining]
-        for lot in sorted(lots, key=lambda lot: (lot.earned_at, lot.lot_id))
-    ]  # fmt: skip
-    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
-
-
-def lots_from_value(value: str | Mapping[str, Any] | None) -> tuple[Lot, ...]:
-    """The stored lots: the JSON rows of ``lots_value``, or the map by lot id that items written before it hold."""
-    if not value:
-        return ()
-    rows = (
-        json.loads(value)
-        if isinstance(value, str)
-        else [
-            [lot_id, lot["order_id"], lot["earned_at"], lot.get("expires_at"), lot["points"], lot["remaining"]]
-            for lot_id, lot in sorted(value.items())
-        ]
-    )
-    return tuple(
-        Lot(
-            lot_id=lot_id,
-            order_id=order_id,
-            earned_at=parse_instant(earned_at),
-            expires_at=parse_time(expires_at),
-            points=points,
-            remaining=remaining,
-        )
-        for lot_id, order_id, earned_at, expires_at, points, remaining in rows
-    )
 
 
 def put_account(write: Transaction, config: Settings, label: str, change: AccountChange) -> None:
