@@ -1,23 +1,25 @@
-"""``python -m tests.soak.item_growth 0 400 1000 3000``: an account item's size and a commit's time, per lots held.
+"""``python -m tests.soak.item_growth [--days D] 0 400 1000 3000``: an account item's size and a commit's time.
 
-Every request reads and writes the whole account item, and its lots are most of it. A wallet drops
-the lots it empties and holds at most ``MOST_LOTS`` (``loyalty.wallet``); this measures what that
-bounds: for each count N, one account is given N lots with points left besides the one its first
-order earned (an account that earned N times within the points' lifetime and never spent), then 15
-orders are committed to it, one at a time, with no fault injected, in the soak's stack. Each
-``item growth:`` line gives the lots and the item's size (as moto measures it against DynamoDB's
-400 KB) before and after, and the median commit time; a commit refused or failing prints its
-answer or its error.
+Every request reads and writes the whole account item, and its lots and volume buckets are most of
+it. A wallet drops the lots it empties and holds at most ``MOST_LOTS`` (``loyalty.wallet``), and a
+bucket is kept per active day of the tier window; this measures what those bound: for each count N,
+one account is given N lots with points left besides the one its first order earned (an account that
+earned N times within the points' lifetime and never spent) and, with ``--days D``, a volume bucket
+on each of the D days before its orders' (an account that ordered every day), then 15 orders are
+committed to it, one at a time, with no fault injected, in the soak's stack. Each ``item growth:``
+line gives the lots and the item's size (as moto measures it against DynamoDB's 400 KB) before and
+after, and the median commit time; a commit refused or failing prints its answer or its error.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import statistics
-import sys
 import time
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -25,6 +27,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 
+from loyalty.tiers import VolumeBucket
 from loyalty.wallet import Wallet
 from loyalty_aws.accounts import account_from_item, item_from_record
 from loyalty_aws.settings import settings
@@ -49,7 +52,7 @@ def _order(order_id: str, customer_id: str) -> dict[str, Any]:
     }
 
 
-def main(counts: list[int]) -> None:
+def main(counts: list[int], days: int = 0) -> None:
     with soak_stack(1, FaultRates(0, 0, 0)) as (admin, _):
         orders = load_function("functions/orders")
         config = settings()
@@ -88,7 +91,13 @@ def main(counts: list[int]) -> None:
                 )
                 for number in range(count)
             )
-            account = record.account.model_copy(update={"wallet": Wallet(lots=(*held, earned))})
+            daily = tuple(
+                VolumeBucket(day=earned.earned_at.date() - timedelta(days=day), items=30, spend=Decimal("812.50"))
+                for day in range(days, 0, -1)
+            )
+            account = record.account.model_copy(
+                update={"wallet": Wallet(lots=(*held, earned)), "buckets": (*daily, *record.account.buckets)}
+            )
             grown = dataclasses.replace(record, account=account)
             admin.put_item(
                 TableName=config.accounts_table,
@@ -101,10 +110,15 @@ def main(counts: list[int]) -> None:
             lots_after = len(account_from_item(item, customer_id).account.wallet.lots)
             size_after = table.get_item(DynamoType({"S": customer_id})).size()
             print(
-                f"\nitem growth: {count + 1} lots, item {size} bytes; after {COMMITS} orders {lots_after} lots, "
-                f"item {size_after} bytes; commit {median:.0f} ms (median of {COMMITS})"
+                f"\nitem growth: {count + 1} lots, {len(account.buckets)} day buckets, item {size} bytes; "
+                f"after {COMMITS} orders {lots_after} lots, item {size_after} bytes; "
+                f"commit {median:.0f} ms (median of {COMMITS})"
             )
 
 
 if __name__ == "__main__":
-    main([int(argument) for argument in sys.argv[1:]] or [0, 400, 1000, 3000])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("counts", nargs="*", type=int, default=[0, 400, 1000, 3000], help="lots to give each account")
+    parser.add_argument("--days", type=int, default=0, help="days before its orders' with a volume bucket")
+    arguments = parser.parse_args()
+    main(arguments.counts, arguments.days)

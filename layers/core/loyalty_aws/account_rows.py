@@ -4,8 +4,8 @@ Every request reads and writes the whole account item, and these two grow with a
 (up to 500 lots; a bucket per active day of the tier window). As maps of maps they would be thousands
 of typed attributes that the SDK validates, converts and parses on each request, and that DynamoDB
 bills by their names too; as rows they are one string, a JSON parse and a dump: on the soak's stack a
-commit to an account with 250 day buckets took 85 ms with the buckets as a map and 18 ms with none
-(README, "Soak"). Items written before hold the maps; both forms are read.
+commit to an account that ordered on each of 250 days takes about half the time it took with its
+buckets as a map (docs/data-model.md). Items written before hold the maps; both forms are read.
 """
 
 from __future__ import annotations
