@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from boto3.dynamodb.types import TypeSerializer
+from hypothesis import given
 
 from loyalty.account import Account
 from loyalty.tiers import VolumeBucket
@@ -14,6 +15,7 @@ from loyalty.wallet import Lot, Wallet
 from loyalty_aws.account_rows import BUCKET_FIELDS, LOT_FIELDS, buckets_value, lots_value
 from loyalty_aws.accounts import account_from_item, item_from_record
 from loyalty_service.ports import AccountRecord
+from tests.unit import strategies
 
 EARNED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -107,3 +109,14 @@ def test_an_item_written_with_the_buckets_as_a_map_reads_the_same() -> None:
     item["buckets"] = TypeSerializer().serialize(earlier)
 
     assert by_day(account_from_item(item, "ACME").account.buckets) == by_day(buckets())
+
+
+@given(buckets=strategies.buckets(strategies.EPOCH.date()), wallet=strategies.wallets(strategies.EPOCH))
+def test_any_buckets_and_lots_read_back_as_they_were_written(buckets: tuple[VolumeBucket, ...], wallet: Wallet) -> None:
+    account = Account(customer_id="ACME", buckets=buckets, wallet=wallet)
+
+    read = account_from_item(item_from_record(AccountRecord(account=account), 8, version=1), "ACME").account
+
+    assert by_day(read.buckets) == by_day(buckets)
+    assert read.wallet.oldest_first() == wallet.oldest_first()
+    assert (read.wallet.deficit, read.balance) == (wallet.deficit, account.balance)
