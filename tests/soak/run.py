@@ -243,10 +243,7 @@ def soak(
         injector.armed = False
         changes = differences(before, snapshot(admin))
         kinds: Counter[str] = sum((ledger.kinds for ledger in ledgers), Counter())
-        statuses: Counter[str] = Counter()
-        for ledger in ledgers:
-            for group in (ledger.orders, ledger.cancels, ledger.returns, ledger.claims):
-                statuses.update(f"{sent.kind.split()[0]} {sent.status}" for sent in group.values())
+        statuses: Counter[str] = sum((ledger.answers for ledger in ledgers), Counter())
         return Report(
             seed=seed,
             workers=workers,

@@ -65,6 +65,8 @@ class Ledger:
     conflicts: list[tuple[str, int, Any]] = field(default_factory=list)
     unexpected: list[tuple[str, str, int, Any]] = field(default_factory=list)
     kinds: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)
+    """First answers by operation and status (``commit 201``), refusals included."""
 
 
 class Worker:
@@ -105,6 +107,7 @@ class Worker:
         return f"C{self.random.randrange(ACCOUNTS):02d}"
 
     def _expect(self, kind: str, key: str, response: ApiResponse, statuses: set[int]) -> None:
+        self.record.answers[f"{kind.split()[0]} {response.status}"] += 1
         if response.status not in statuses:
             self.record.unexpected.append((kind, key, response.status, response.body))
 
