@@ -11,7 +11,7 @@ buckets as a map (docs/data-model.md). Items written before hold the maps; both 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -42,15 +42,16 @@ def lots_value(lots: Iterable[Lot]) -> str:
 
 def lots_from_value(value: StoredRows) -> tuple[Lot, ...]:
     """The stored lots: the rows of ``lots_value``, or the map by lot id that items written before it hold."""
-    if not value:
-        return ()
-    rows = (
-        json.loads(value)
-        if isinstance(value, str)
-        else [
-            [lot_id, lot["order_id"], lot["earned_at"], lot.get("expires_at"), lot["points"], lot["remaining"]]
-            for lot_id, lot in sorted(value.items())
-        ]
+    rows = _rows(
+        value,
+        lambda lot_id, lot: [
+            lot_id,
+            lot["order_id"],
+            lot["earned_at"],
+            lot.get("expires_at"),
+            lot["points"],
+            lot["remaining"],
+        ],
     )
     return tuple(
         Lot(
@@ -79,17 +80,21 @@ def buckets_from_value(value: StoredRows) -> tuple[VolumeBucket, ...]:
 
     A bucket of that map without ``orders`` was written before standing orders were counted: 0 orders.
     """
-    if not value:
-        return ()
-    rows = (
-        json.loads(value)
-        if isinstance(value, str)
-        else [[day, bucket["items"], bucket["spend"], bucket.get("orders", 0)] for day, bucket in sorted(value.items())]
-    )
+    rows = _rows(value, lambda day, bucket: [day, bucket["items"], bucket["spend"], bucket.get("orders", 0)])
     return tuple(
         VolumeBucket(day=date.fromisoformat(day), items=items, spend=Decimal(spend), orders=orders)
         for day, items, spend, orders in rows
     )
+
+
+def _rows(value: StoredRows, row_of_entry: Callable[[str, Mapping[str, Any]], list[Any]]) -> list[list[Any]]:
+    """The stored rows: parsed from the JSON text, or made from the map by key of an item written before it."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        rows: list[list[Any]] = json.loads(value)
+        return rows
+    return [row_of_entry(key, entry) for key, entry in sorted(value.items())]
 
 
 def _text(rows: list[list[Any]]) -> str:
